@@ -1,0 +1,9 @@
+# gdb helpers for hvlab, sourced by every chapter's generated gdbinit.
+# The hypervisor's symbols are loaded; `break hv_main` then `continue` to
+# reach the C entry point of the boot hart.
+define hvlab-harts
+  info threads
+end
+document hvlab-harts
+List the harts (QEMU shows one gdb thread per hart).
+end
