@@ -50,7 +50,7 @@ GDB_PORT   ?= $(shell echo $$((20000 + $$(id -u) % 10000)))
 HV_OBJS := $(patsubst %,$(BUILD)/%.o,$(basename $(HV_SRCS)))
 DEPS    := $(HV_OBJS:.o=.d)
 
-.PHONY: all deps run gdb qemu-gdb test clean
+.PHONY: all deps run gdb gdbinit qemu-gdb test clean
 all: deps $(BUILD)/hv.elf
 
 deps:
@@ -79,14 +79,16 @@ run: all
 	@echo "hvlab: serial console below; Ctrl-A x quits QEMU"
 	$(QEMU_CMD) -nographic
 
-# QEMU waits for gdb; the serial output goes to $(BUILD)/serial.log.
-$(BUILD)/gdbinit: Makefile $(HVLAB_ROOT)/tools/hvlab.mk
-	@mkdir -p $(BUILD)
+# gdb's start-up script: the image's symbols, the target, hvlab's commands.
+GDBINIT ?= $(BUILD)/gdbinit
+gdbinit:
+	@mkdir -p $(dir $(GDBINIT))
 	@printf '%s\n' 'set pagination off' 'set confirm off' 'set architecture riscv:rv64' \
-		'file $(BUILD)/hv.elf' 'target remote localhost:$(GDB_PORT)' \
-		'source $(HVLAB_ROOT)/tools/gdb/hvlab.gdb' > $@
+		'file $(CURDIR)/$(BUILD)/hv.elf' 'target remote localhost:$(GDB_PORT)' \
+		'source $(HVLAB_ROOT)/tools/gdb/hvlab.gdb' > $(GDBINIT)
 
-gdb: all $(BUILD)/gdbinit
+# QEMU waits for gdb; the serial output goes to $(BUILD)/serial.log.
+gdb: all gdbinit
 	@echo "hvlab: QEMU halted at reset, serial output in $(BUILD)/serial.log (tail -f it)"
 	@$(QEMU_CMD) -display none -serial file:$(BUILD)/serial.log -monitor none -S \
 		-gdb tcp:localhost:$(GDB_PORT) & qemu=$$!; \
@@ -94,7 +96,7 @@ gdb: all $(BUILD)/gdbinit
 
 # QEMU alone, serial on this terminal, waiting for `gdb-multiarch -x build/gdbinit`
 # from a second terminal.
-qemu-gdb: all $(BUILD)/gdbinit
+qemu-gdb: all gdbinit
 	@echo "hvlab: waiting for gdb on port $(GDB_PORT): gdb-multiarch -x $(BUILD)/gdbinit"
 	$(QEMU_CMD) -nographic -S -gdb tcp:localhost:$(GDB_PORT)
 

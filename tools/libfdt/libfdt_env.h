@@ -10,7 +10,7 @@
 #include <limits.h>
 
 #ifdef __CHECKER__
-#define FDT_FORCE __attribute__((force))
+#define FDT_FORCE   __attribute__((force))
 #define FDT_BITWISE __attribute__((bitwise))
 #else
 #define FDT_FORCE

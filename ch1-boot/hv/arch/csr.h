@@ -14,29 +14,29 @@
 
 #ifndef __ASSEMBLY__
 
-#define csr_read(csr)                                                                              \
-	({                                                                                         \
-		unsigned long __v;                                                                 \
-		asm volatile("csrr %0, " #csr : "=r"(__v)::"memory");                              \
-		__v;                                                                               \
+#define csr_read(csr)                                                 \
+	({                                                            \
+		unsigned long __v;                                    \
+		asm volatile("csrr %0, " #csr : "=r"(__v)::"memory"); \
+		__v;                                                  \
 	})
 
-#define csr_write(csr, val)                                                                        \
-	({                                                                                         \
-		unsigned long __v = (unsigned long)(val);                                          \
-		asm volatile("csrw " #csr ", %0" ::"rK"(__v) : "memory");                          \
+#define csr_write(csr, val)                                               \
+	({                                                                \
+		unsigned long __v = (unsigned long)(val);                 \
+		asm volatile("csrw " #csr ", %0" ::"rK"(__v) : "memory"); \
 	})
 
-#define csr_set(csr, val)                                                                          \
-	({                                                                                         \
-		unsigned long __v = (unsigned long)(val);                                          \
-		asm volatile("csrs " #csr ", %0" ::"rK"(__v) : "memory");                          \
+#define csr_set(csr, val)                                                 \
+	({                                                                \
+		unsigned long __v = (unsigned long)(val);                 \
+		asm volatile("csrs " #csr ", %0" ::"rK"(__v) : "memory"); \
 	})
 
-#define csr_clear(csr, val)                                                                        \
-	({                                                                                         \
-		unsigned long __v = (unsigned long)(val);                                          \
-		asm volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory");                          \
+#define csr_clear(csr, val)                                               \
+	({                                                                \
+		unsigned long __v = (unsigned long)(val);                 \
+		asm volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory"); \
 	})
 
 static inline void wfi(void)

@@ -3,17 +3,14 @@
 #include "arch/sbi.h"
 
 struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
-			unsigned long a2)
+                        unsigned long a2)
 {
 	register unsigned long r_a0 asm("a0") = a0;
 	register unsigned long r_a1 asm("a1") = a1;
 	register unsigned long r_a2 asm("a2") = a2;
 	register unsigned long r_a6 asm("a6") = fid;
 	register unsigned long r_a7 asm("a7") = ext;
-	asm volatile("ecall"
-		     : "+r"(r_a0), "+r"(r_a1)
-		     : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-		     : "memory");
+	asm volatile("ecall" : "+r"(r_a0), "+r"(r_a1) : "r"(r_a2), "r"(r_a6), "r"(r_a7) : "memory");
 	return (struct sbiret){.error = (long)r_a0, .value = (long)r_a1};
 }
 
@@ -35,8 +32,8 @@ long sbi_impl_version(void)
 const char *sbi_impl_name(long id)
 {
 	static const char *const names[] = {
-		"BBL",	   "OpenSBI", "Xvisor",	  "KVM",     "RustSBI",	     "Diosix",
-		"Coffer",  "Xen",     "PolarFire HSS", "coreboot", "oreboot", "bhyve",
+	    "BBL",    "OpenSBI", "Xvisor",        "KVM",      "RustSBI", "Diosix",
+	    "Coffer", "Xen",     "PolarFire HSS", "coreboot", "oreboot", "bhyve",
 	};
 	if (id >= 0 && (unsigned long)id < sizeof(names) / sizeof(names[0]))
 		return names[id];

@@ -41,7 +41,7 @@ struct sbiret {
 };
 
 struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
-			unsigned long a2);
+                        unsigned long a2);
 
 long sbi_spec_version(void);
 long sbi_impl_id(void);

@@ -82,7 +82,7 @@ static void discover_memory(const void *fdt)
 {
 	int node = -1;
 	while ((node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory",
-						     sizeof("memory"))) >= 0) {
+	                                             sizeof("memory"))) >= 0) {
 		if (!node_enabled(fdt, node))
 			continue;
 		for (int i = 0; platform.ram_count < MAX_MEM_REGIONS; i++) {
@@ -180,7 +180,7 @@ static void discover_uart(const void *fdt)
 static void discover_devices(const void *fdt)
 {
 	static const char *const intcs[] = {"riscv,plic0", "sifive,plic-1.0.0", "riscv,aplic",
-					    NULL};
+	                                    NULL};
 	int node = find_compatible(fdt, intcs);
 	if (node >= 0) {
 		read_device(fdt, node, &platform.intc);

@@ -17,8 +17,8 @@ static void print_sbi(void)
 		unsigned long id;
 		const char *name;
 	} extensions[] = {
-		{SBI_EXT_TIME, "TIME"}, {SBI_EXT_IPI, "IPI"},	{SBI_EXT_RFNC, "RFENCE"},
-		{SBI_EXT_HSM, "HSM"},	{SBI_EXT_SRST, "SRST"}, {SBI_EXT_DBCN, "DBCN"},
+	    {SBI_EXT_TIME, "TIME"}, {SBI_EXT_IPI, "IPI"},   {SBI_EXT_RFNC, "RFENCE"},
+	    {SBI_EXT_HSM, "HSM"},   {SBI_EXT_SRST, "SRST"}, {SBI_EXT_DBCN, "DBCN"},
 	};
 	long spec = sbi_spec_version();
 	long impl = sbi_impl_id();
@@ -116,9 +116,9 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	if (!platform.uart.present)
 		panic("no UART in the device tree");
 	struct uart_config uart = {
-		.base = platform.uart.base,
-		.reg_shift = platform.uart_reg_shift,
-		.reg_io_width = platform.uart_reg_io_width,
+	    .base = platform.uart.base,
+	    .reg_shift = platform.uart_reg_shift,
+	    .reg_io_width = platform.uart_reg_io_width,
 	};
 	uart_init(&uart);
 	console_use_uart();

@@ -20,10 +20,10 @@ struct mem_range {
 
 struct dt_device {
 	bool present;
-	const char *compatible;	/* the first string of the node's compatible */
+	const char *compatible; /* the first string of the node's compatible */
 	uint64_t base;
 	uint64_t size;
-	uint32_t irq;		/* first interrupt specifier; 0 when none */
+	uint32_t irq; /* first interrupt specifier; 0 when none */
 };
 
 struct platform {
@@ -43,7 +43,7 @@ struct platform {
 		const char *isa;
 	} hart[MAX_HARTS];
 	int hart_count;
-	int harts_ignored;	/* present in the tree beyond MAX_HARTS */
+	int harts_ignored; /* present in the tree beyond MAX_HARTS */
 	uint32_t timebase_frequency;
 
 	struct dt_device uart;
@@ -51,13 +51,13 @@ struct platform {
 	uint32_t uart_reg_io_width;
 	uint32_t uart_clock;
 
-	struct dt_device intc;	/* the platform interrupt controller (PLIC or APLIC) */
+	struct dt_device intc; /* the platform interrupt controller (PLIC or APLIC) */
 	uint32_t intc_sources;
 
 	struct dt_device virtio[MAX_VIRTIO_SLOTS];
 	int virtio_count;
 
-	struct dt_device test_finisher;	/* QEMU's "sifive,test0" exit device */
+	struct dt_device test_finisher; /* QEMU's "sifive,test0" exit device */
 
 	const char *bootargs;
 };

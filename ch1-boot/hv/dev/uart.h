@@ -6,8 +6,8 @@
 
 struct uart_config {
 	uintptr_t base;
-	uint32_t reg_shift;	/* registers are 1 << reg_shift bytes apart */
-	uint32_t reg_io_width;	/* 1 or 4 bytes per access */
+	uint32_t reg_shift;    /* registers are 1 << reg_shift bytes apart */
+	uint32_t reg_io_width; /* 1 or 4 bytes per access */
 };
 
 void uart_init(const struct uart_config *cfg);

@@ -4,10 +4,10 @@
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
-#define BUG_ON(cond)                                                                               \
-	do {                                                                                       \
-		if (cond)                                                                          \
-			panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__);                   \
+#define BUG_ON(cond)                                                             \
+	do {                                                                     \
+		if (cond)                                                        \
+			panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__); \
 	} while (0)
 
 #endif

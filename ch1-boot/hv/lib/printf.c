@@ -7,14 +7,14 @@
 #include "lib/printf.h"
 
 struct field {
-	bool left;	/* '-': pad on the right */
-	bool zero;	/* '0': pad numbers with zeros */
-	int width;	/* minimum characters */
-	int precision;	/* %s: maximum characters; -1 when absent */
+	bool left;     /* '-': pad on the right */
+	bool zero;     /* '0': pad numbers with zeros */
+	int width;     /* minimum characters */
+	int precision; /* %s: maximum characters; -1 when absent */
 };
 
 static int emit_padded(putc_fn out, void *ctx, const char *s, int len, const struct field *f,
-		       bool numeric)
+                       bool numeric)
 {
 	int pad = f->width > len ? f->width - len : 0;
 	int n = 0;
@@ -35,8 +35,8 @@ static int emit_padded(putc_fn out, void *ctx, const char *s, int len, const str
 	return n;
 }
 
-static int emit_number(putc_fn out, void *ctx, uint64_t v, bool negative, unsigned base,
-		       bool upper, const struct field *f)
+static int emit_number(putc_fn out, void *ctx, uint64_t v, bool negative, unsigned base, bool upper,
+                       const struct field *f)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char buf[24];
@@ -98,7 +98,8 @@ int format(putc_fn out, void *ctx, const char *fmt, va_list ap)
 		case 'x':
 		case 'X': {
 			uint64_t v = longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
-			n += emit_number(out, ctx, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', &f);
+			n +=
+			    emit_number(out, ctx, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', &f);
 			break;
 		}
 		case 'p': {

@@ -1,0 +1,199 @@
+"""The grader's plumbing: which chapters to grade, building them, QEMU runs
+that are logged when a test fails, points per test, `Score: X/Y`, and a
+Gradescope-style results.json.
+
+Options:
+  --chapter NAME   grade one chapter (its stages 1..N); default every chapter
+  --tree DIR       the tree to grade (default: this repository), e.g. a handout
+  --results FILE   where results.json goes (default grader/results.json)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from qemu import Machine, QemuRun, dump_dtb
+
+GRADER_DIR = Path(__file__).resolve().parent
+REPO_ROOT = GRADER_DIR.parent
+
+
+def pytest_addoption(parser):
+    parser.addoption("--chapter", action="append", default=[],
+                     help="grade only this chapter (repeatable)")
+    parser.addoption("--tree", default=str(REPO_ROOT), help="the tree whose chapters to grade")
+    parser.addoption("--results", default=str(GRADER_DIR / "results.json"),
+                     help="where to write the Gradescope-style results.json")
+
+
+# -- chapters --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Chapter:
+    name: str
+    number: int
+    path: Path
+
+    @property
+    def elf(self) -> Path:
+        return self.path / "build" / "hv.elf"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def all_chapters(tree: Path) -> list[Chapter]:
+    out = []
+    for d in sorted(tree.glob("ch[0-9]*-*")):
+        m = re.fullmatch(r"ch(\d+)-.+", d.name)
+        if m and (d / "Makefile").exists():
+            out.append(Chapter(d.name, int(m.group(1)), d))
+    return sorted(out, key=lambda c: c.number)
+
+
+def selected_chapters(config) -> list[Chapter]:
+    chapters = all_chapters(Path(config.getoption("--tree")).resolve())
+    wanted = config.getoption("--chapter")
+    if wanted:
+        unknown = set(wanted) - {c.name for c in chapters}
+        if unknown:
+            raise pytest.UsageError(f"no such chapter: {', '.join(sorted(unknown))}")
+        chapters = [c for c in chapters if c.name in wanted]
+    return chapters
+
+
+def pytest_generate_tests(metafunc):
+    """A test of stage S (module-level STAGE = S) runs on every selected
+    chapter whose number is S or more: later chapters must keep passing it."""
+    if "chapter" in metafunc.fixturenames:
+        stage = getattr(metafunc.module, "STAGE", 1)
+        chapters = [c for c in selected_chapters(metafunc.config) if c.number >= stage]
+        metafunc.parametrize("chapter", chapters, ids=[c.name for c in chapters],
+                             indirect=True)
+
+
+_built: dict[str, str] = {}
+
+
+@pytest.fixture
+def chapter(request) -> Chapter:
+    """The chapter under test, built (once per session; a file lock keeps
+    parallel workers from building the same chapter at once)."""
+    ch: Chapter = request.param
+    if ch.name not in _built:
+        lock = ch.path / "build" / ".grader-lock"
+        lock.parent.mkdir(exist_ok=True)
+        with open(lock, "w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            r = subprocess.run(["make", "-s", "-C", str(ch.path)], capture_output=True,
+                               text=True)
+        _built[ch.name] = "" if r.returncode == 0 else r.stdout + r.stderr
+    if _built[ch.name]:
+        pytest.fail(f"{ch.name} does not build:\n{_built[ch.name][-3000:]}", pytrace=False)
+    return ch
+
+
+# -- QEMU runs, logged on failure -----------------------------------------
+
+@pytest.fixture
+def boot(request, chapter, tmp_path):
+    """Starts a chapter's image: boot(mem=, smp=, append=, cpu=) -> QemuRun.
+    Every run is killed at the end of the test and its serial log kept under
+    grader/logs/ when the test fails."""
+    runs: list[QemuRun] = []
+
+    def start(ch: Chapter | None = None, name: str | None = None, **kw) -> QemuRun:
+        ch = ch or chapter
+        run = QemuRun(ch.elf, Machine(**kw), name=name or f"qemu{len(runs)}")
+        runs.append(run)
+        return run.start()
+
+    yield start
+    for run in runs:
+        run.kill()
+    request.node.hvlab_runs = runs
+
+
+@pytest.fixture
+def device_tree(tmp_path):
+    """device_tree(machine) -> the blob QEMU builds for it."""
+    from devicetree import DeviceTree
+
+    def get(**kw) -> DeviceTree:
+        path = tmp_path / f"virt-{len(list(tmp_path.glob('*.dtb')))}.dtb"
+        return DeviceTree(dump_dtb(Machine(**kw), path))
+
+    return get
+
+
+def _log_name(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:150] + ".log"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    points = item.get_closest_marker("points")
+    if call.when == "setup":
+        report.user_properties.append(("points", points.args[0] if points else 1))
+    if call.when == "teardown":
+        runs = getattr(item, "hvlab_runs", [])
+        failed = getattr(item, "hvlab_failed", False)
+        if runs and failed:
+            logs = GRADER_DIR / "logs"
+            logs.mkdir(exist_ok=True)
+            path = logs / _log_name(item.nodeid)
+            path.write_text("".join(r.log_text() for r in runs))
+            report.sections.append(("serial log", f"kept in {path}"))
+    elif report.failed:
+        item.hvlab_failed = True
+
+
+# -- points, score, results.json ------------------------------------------
+
+class Scoreboard:
+    def __init__(self):
+        self.tests: dict[str, dict] = {}
+
+    def pytest_runtest_logreport(self, report):
+        t = self.tests.setdefault(report.nodeid, {
+            "name": report.nodeid.split("::", 1)[-1], "max_score": 1, "ok": True, "output": ""})
+        for key, value in report.user_properties:
+            if key == "points":
+                t["max_score"] = value
+        if report.failed or (report.when == "call" and report.skipped):
+            t["ok"] = False
+            text = report.longreprtext or ""
+            t["output"] = (t["output"] + text)[-4000:]
+
+    def pytest_terminal_summary(self, terminalreporter, config):
+        if not self.tests:
+            return
+        got = sum(t["max_score"] for t in self.tests.values() if t["ok"])
+        total = sum(t["max_score"] for t in self.tests.values())
+        results = {
+            "score": got, "max_score": total,
+            "tests": [{"name": t["name"], "score": t["max_score"] if t["ok"] else 0,
+                       "max_score": t["max_score"], "output": t["output"]}
+                      for t in sorted(self.tests.values(), key=lambda t: t["name"])],
+        }
+        Path(config.getoption("--results")).write_text(json.dumps(results, indent=2) + "\n")
+        terminalreporter.write_line(f"Score: {got}/{total}", bold=True,
+                                    green=got == total, red=got != total)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): what the test is worth")
+    # Only the controller (or the single process) keeps the score.
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Scoreboard(), "hvlab-scoreboard")
+    os.environ.setdefault("HVLAB_TIMEOUT_SCALE", "1")

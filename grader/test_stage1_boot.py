@@ -1,0 +1,139 @@
+"""Stage 1 (ch1-boot and every later chapter): the hypervisor boots on all
+harts and reports the machine as the device tree describes it.
+
+The expected figures come from QEMU itself (its dumpdtb for the same -m and
+-smp) and from the firmware's own banner, never from the code under test;
+memory size and hart count vary between runs, and bootargs carry a nonce.
+"""
+
+import re
+import secrets
+
+import pytest
+
+STAGE = 1
+
+MACHINES = [("128M", 1), ("256M", 2), ("192M", 4)]
+
+
+def field(run, pattern):
+    """The groups of the one hypervisor line matching `pattern`."""
+    hits = [m for m in (re.fullmatch(pattern, ln) for ln in run.hv_lines()) if m]
+    assert hits, f"no hypervisor line matches /{pattern}/"
+    assert len(hits) == 1, f"{len(hits)} lines match /{pattern}/, expected one"
+    return hits[0].groups()
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("mem,smp", MACHINES, ids=[f"{m}-smp{s}" for m, s in MACHINES])
+def test_memory_and_harts(chapter, boot, device_tree, mem, smp):
+    dt = device_tree(mem=mem, smp=smp)
+    run = boot(mem=mem, smp=smp)
+    run.expect(r"\[hv\] harts online: ", timeout=30)
+    status = run.wait_exit(30)
+
+    (ram_base, ram_size), = dt.memory()
+    base, size, mib = field(run, r"memory: base 0x([0-9a-f]+) size 0x([0-9a-f]+) \((\d+) MiB\)")
+    assert (int(base, 16), int(size, 16)) == (ram_base, ram_size)
+    assert int(size, 16) == run.machine.mem_bytes(), "memory size is not what -m gave"
+    assert int(mib) == ram_size >> 20
+
+    # Usable memory: RAM less the reserved regions it printed (OpenSBI's own).
+    reserved = [(int(a, 16), int(b, 16)) for a, b in
+                (re.fullmatch(r"reserved: 0x([0-9a-f]+)-0x([0-9a-f]+) .*", ln).groups()
+                 for ln in run.hv_lines() if ln.startswith("reserved: "))]
+    assert reserved, "no reserved region reported (OpenSBI reserves its own memory)"
+    for lo, hi in reserved:
+        assert ram_base <= lo < hi <= ram_base + ram_size
+    usable, = field(run, r"memory: (\d+) KiB usable outside reserved regions")
+    assert int(usable) * 1024 == ram_size - sum(hi - lo for lo, hi in reserved)
+
+    harts = dt.harts()
+    count, timebase = field(run, r"harts: (\d+), timebase (\d+) Hz")
+    assert int(count) == len(harts) == smp
+    assert int(timebase) == dt.timebase()
+    for hartid, isa in harts:
+        assert field(run, rf"hart {hartid}: isa (\S+)") == (isa,)
+
+    boot_hart, = field(run, rf"hvlab {chapter.name}: hypervisor on boot hart (\d+)")
+    online = {int(h) for h, in (re.fullmatch(r"hart (\d+) online.*", ln).groups()
+                                 for ln in run.hv_lines() if re.fullmatch(r"hart \d+ online.*", ln))}
+    assert online == {h for h, _ in harts} - {int(boot_hart)}, \
+        "every secondary hart must report itself online, once"
+    assert field(run, r"harts online: (\d+) of (\d+)") == (str(smp), str(smp))
+    assert status == 0, f"QEMU exit status {status} after a clean run (expected SRST shutdown)"
+
+
+@pytest.mark.points(2)
+def test_devices(chapter, boot, device_tree):
+    dt = device_tree(mem="128M", smp=2)
+    run = boot(mem="128M", smp=2)
+    run.expect(r"\[hv\] bootargs: ")
+    uart = dt.stdout_uart()
+    compat, ubase, uirq = field(run, r"uart: (\S+) at 0x([0-9a-f]+), irq (\d+), clock \d+ Hz")
+    assert (compat, int(ubase, 16), int(uirq)) == (uart.compatible, uart.base, uart.irq)
+
+    plic, ndev = dt.plic()
+    _, pbase, psize, sources = field(
+        run, r"interrupt controller: (\S+) at 0x([0-9a-f]+) size 0x([0-9a-f]+), (\d+) sources")
+    assert (int(pbase, 16), int(psize, 16), int(sources)) == (plic.base, plic.size, ndev)
+
+    slots = dt.compatible("virtio,mmio")
+    assert field(run, r"virtio-mmio: (\d+) slots") == (str(len(slots)),)
+    for i, slot in enumerate(slots):
+        got = field(run, rf"virtio-mmio {i}: 0x([0-9a-f]+) size 0x([0-9a-f]+) irq (\d+)")
+        assert tuple(int(g, 0 if k == 2 else 16) for k, g in enumerate(got)) == \
+            (slot.base, slot.size, slot.irq)
+    run.wait_exit(30)
+
+
+@pytest.mark.points(2)
+def test_bootargs_nonce(chapter, boot):
+    nonce = secrets.token_hex(8)
+    append = f"console=hvc0 hvlab.nonce={nonce} quiet"
+    run = boot(mem="128M", smp=1, append=append)
+    m = run.expect(r"\[hv\] bootargs: \"([^\"\n]*)\"")
+    assert m.group(1) == append
+    assert run.wait_exit(30) == 0
+
+
+@pytest.mark.points(1)
+def test_sbi_matches_firmware_banner(chapter, boot):
+    """Spec and implementation versions asked through SBI BASE agree with
+    what OpenSBI itself printed in its banner."""
+    run = boot(mem="128M", smp=1)
+    run.expect(r"\[hv\] sbi: extension SRST")
+    out = run.output
+    fw_version = re.search(r"^OpenSBI v(\d+)\.(\d+)", out, re.M)
+    fw_spec = re.search(r"Runtime SBI Version\s*:\s*(\d+)\.(\d+)", out)
+    assert fw_version and fw_spec, "no OpenSBI banner in the output"
+    spec_major, spec_minor, impl, impl_major, impl_minor = field(
+        run, r"sbi: spec v(\d+)\.(\d+), implementation (\S+) \(id 1\) v(\d+)\.(\d+)")
+    assert impl == "OpenSBI"
+    assert (spec_major, spec_minor) == fw_spec.groups()
+    assert (impl_major, impl_minor) == fw_version.groups()
+    for ext in ("TIME", "IPI", "RFENCE", "HSM", "SRST"):
+        assert field(run, rf"sbi: extension {ext}\s+(present|absent)") == ("present",)
+    run.wait_exit(30)
+
+
+@pytest.mark.points(2)
+def test_missing_h_extension_fails(chapter, boot):
+    run = boot(mem="128M", smp=2, cpu="rv64,h=false")
+    run.expect(r"\[hv\] error: .*H extension", timeout=30)
+    status = run.wait_exit(30)
+    assert status != 0, "a run without the H extension must end with a failure status"
+    assert not any(ln.startswith("harts online") for ln in run.hv_lines()), \
+        "the hypervisor went on without the H extension"
+
+
+@pytest.mark.points(1)
+def test_every_hypervisor_line_is_prefixed(chapter, boot):
+    run = boot(mem="128M", smp=2, append="hvlab.prefix-check")
+    run.expect(r"\[hv\] shutdown")
+    run.wait_exit(30)
+    lines = run.output.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.startswith("[hv] "))
+    stray = [ln for ln in lines[first:]
+             if ln.strip() and not re.match(r"\[(hv|vm\d+)\] ", ln)]
+    assert not stray, f"lines without the [hv] prefix: {stray[:5]}"
