@@ -47,7 +47,8 @@ QEMU_CMD    = $(QEMU) -machine virt -cpu $(CPU) -m $(MEM) -smp $(SMP) -bios defa
 # One gdb port per user, so that two students on one machine do not collide.
 GDB_PORT   ?= $(shell echo $$((20000 + $$(id -u) % 10000)))
 
-HV_OBJS := $(patsubst %,$(BUILD)/%.o,$(basename $(HV_SRCS)))
+# hv/arch/trap.S and hv/arch/trap.c may sit side by side: objects keep the suffix.
+HV_OBJS := $(patsubst %,$(BUILD)/%.o,$(HV_SRCS))
 DEPS    := $(HV_OBJS:.o=.d)
 
 .PHONY: all deps run gdb gdbinit qemu-gdb test clean
@@ -62,18 +63,40 @@ $(LIBFDT_LIB): $(HVLAB_ROOT)/tools/build-libfdt.sh $(HVLAB_ROOT)/tools/libfdt/li
 
 HV_CFLAGS := $(TARGET_CFLAGS) -Ihv -I$(LIBFDT_INC) -DHVLAB_CHAPTER='"$(CHAPTER)"'
 
-$(BUILD)/%.o: %.c | $(LIBFDT_LIB)
+$(BUILD)/%.c.o: %.c | $(LIBFDT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/%.o: %.S
+$(BUILD)/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-$(BUILD)/hv.elf: $(HV_OBJS) $(LIBFDT_LIB) hv/hv.ld
-	$(CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) -T hv/hv.ld -o $@ $(HV_OBJS) $(LIBFDT_LIB)
+HV_LINK = $(CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) -T hv/hv.ld $(HV_OBJS) $(LIBFDT_LIB)
+
+ifeq ($(HV_SYMTAB),yes)
+# Two passes: the second links in the function table of the first (for
+# symbolised backtraces). The table comes last in the image, so the text
+# symbols of both passes must agree; the build checks that they do.
+SYMTAB := $(HVLAB_ROOT)/tools/gen-symtab.sh
+$(BUILD)/hv.elf: $(HV_OBJS) $(LIBFDT_LIB) hv/hv.ld $(SYMTAB)
+	$(SYMTAB) $(NM) /dev/null > $(BUILD)/symtab0.S
+	$(CC) $(TARGET_ARCH_FLAGS) -c $(BUILD)/symtab0.S -o $(BUILD)/symtab0.o
+	$(HV_LINK) $(BUILD)/symtab0.o -o $(BUILD)/hv.pass1.elf
+	$(SYMTAB) $(NM) $(BUILD)/hv.pass1.elf > $(BUILD)/symtab.S
+	$(CC) $(TARGET_ARCH_FLAGS) -c $(BUILD)/symtab.S -o $(BUILD)/symtab.o
+	$(HV_LINK) $(BUILD)/symtab.o -o $@
+	@$(NM) -n $(BUILD)/hv.pass1.elf | awk '$$2 ~ /^[tT]$$/' > $(BUILD)/syms.pass1
+	@$(NM) -n $@ | awk '$$2 ~ /^[tT]$$/' > $(BUILD)/syms.pass2
+	@cmp -s $(BUILD)/syms.pass1 $(BUILD)/syms.pass2 || \
+		{ echo "symbol table: text moved between link passes"; rm -f $@; exit 1; }
 	$(OBJDUMP) -d -S $@ > $(BUILD)/hv.asm
 	$(NM) -n $@ > $(BUILD)/hv.sym
+else
+$(BUILD)/hv.elf: $(HV_OBJS) $(LIBFDT_LIB) hv/hv.ld
+	$(HV_LINK) -o $@
+	$(OBJDUMP) -d -S $@ > $(BUILD)/hv.asm
+	$(NM) -n $@ > $(BUILD)/hv.sym
+endif
 
 run: all
 	@echo "hvlab: serial console below; Ctrl-A x quits QEMU"
