@@ -108,3 +108,31 @@ class DeviceTree:
                             if compat in self._compatibles(n) and self._reg(n)[0][0] == dev.base)
                 return dev, self._cells(node, "riscv,ndev", 0)
         raise AssertionError("no PLIC in the device tree")
+
+    def claims(self, addr: int) -> bool:
+        """Whether any node's reg, or any bus's ranges, covers addr."""
+        for node in self._nodes():
+            try:
+                for base, size in self._reg(node):
+                    if base <= addr < base + size:
+                        return True
+            except libfdt.FdtException:
+                pass
+            try:
+                raw = bytes(self.fdt.getprop(node, "ranges"))
+            except libfdt.FdtException:
+                continue
+            child_ac = self._cells(node, "#address-cells", 2)
+            parent_ac = self._cells(self.fdt.parent_offset(node), "#address-cells", 2)
+            sc = self._cells(node, "#size-cells", 1)
+            words = [int.from_bytes(raw[i:i + 4], "big") for i in range(0, len(raw), 4)]
+            stride = child_ac + parent_ac + sc
+            for i in range(0, len(words) - stride + 1, stride):
+                base = size = 0
+                for w in words[i + child_ac:i + child_ac + parent_ac]:
+                    base = (base << 32) | w
+                for w in words[i + child_ac + parent_ac:i + stride]:
+                    size = (size << 32) | w
+                if base <= addr < base + size:
+                    return True
+        return False

@@ -84,6 +84,7 @@ class QemuRun:
         if wait_for_gdb:
             self.cmd += ["-S"]
         self._buf = bytearray()
+        self._arrivals: list[tuple[int, float]] = []  # (bytes so far, when)
         self._cond = threading.Condition()
         self._pos = 0  # where the next expect() starts looking
         self.proc: subprocess.Popen | None = None
@@ -111,6 +112,7 @@ class QemuRun:
                     self._cond.notify_all()
                     return
                 self._buf += chunk
+                self._arrivals.append((len(self._buf), time.monotonic()))
                 self._cond.notify_all()
 
     def kill(self) -> None:
@@ -164,6 +166,18 @@ class QemuRun:
                         f"timeout: no /{pattern}/ within {timeout * timeout_scale():.0f}s\n"
                         f"{self._describe()}")
                 self._cond.wait(min(left, 0.5))
+
+    def arrival_time(self, pattern: str) -> float:
+        """When (time.monotonic) the first match of `pattern` had fully
+        arrived on the serial line: for checks against the wall clock."""
+        with self._cond:
+            raw = bytes(self._buf)
+        m = re.search(pattern.encode(), raw, re.MULTILINE)
+        assert m, f"no /{pattern}/ in the output"
+        for count, when in self._arrivals:
+            if count >= m.end():
+                return when
+        raise AssertionError("arrival time unknown")
 
     def send(self, text: str, char_delay: float = 0.0) -> None:
         """Types into the serial console."""

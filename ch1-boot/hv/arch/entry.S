@@ -6,6 +6,7 @@
 
 	.section .text.entry, "ax"
 	.globl _start
+	.type _start, @function
 _start:
 	/* No interrupts until there is a handler; no per-hart pointer yet. */
 	csrw	sie, zero
@@ -28,10 +29,12 @@ _start:
 	call	hv_main
 3:	wfi
 	j	3b
+	.size _start, . - _start
 
 /* Secondary harts, from SBI hart_start: a0 = hart id, a1 = the opaque value,
  * which hvlab sets to the hart's index so that it can find its stack. */
 	.globl secondary_entry
+	.type secondary_entry, @function
 secondary_entry:
 	csrw	sie, zero
 	csrci	sstatus, SSTATUS_SIE
@@ -46,6 +49,7 @@ secondary_entry:
 	call	secondary_main
 4:	wfi
 	j	4b
+	.size secondary_entry, . - secondary_entry
 
 	.section .bss.stacks, "aw", @nobits
 	.balign	16

@@ -12,6 +12,7 @@
 	.section .text
 	.balign 4
 	.globl trap_entry
+	.type trap_entry, @function
 trap_entry:
 	/* LAB 2 BEGIN: save the interrupted context into a trap frame on this hart's stack */
 	csrrw	tp, sscratch, tp
@@ -110,10 +111,12 @@ trap_entry:
 	ld	x2, FRAME_REG(2)(sp)
 	sret
 	/* LAB 2 END */
+	.size trap_entry, . - trap_entry
 
 /* void capture_context(struct trap_frame *f): the caller's registers as
  * they are at the call, for a panic report; sepc = the return address. */
 	.globl capture_context
+	.type capture_context, @function
 capture_context:
 	sd	x1, FRAME_REG(1)(a0)
 	sd	x2, FRAME_REG(2)(a0)
@@ -152,3 +155,4 @@ capture_context:
 	sd	zero, FRAME_SCAUSE(a0)
 	sd	zero, FRAME_STVAL(a0)
 	ret
+	.size capture_context, . - capture_context

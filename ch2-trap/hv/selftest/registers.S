@@ -8,6 +8,7 @@
 
 	.text
 	.globl selftest_registers_trap
+	.type selftest_registers_trap, @function
 selftest_registers_trap:
 	/* Save what the ABI needs back: ra, gp, tp, s0-s11, and a1 (out). */
 	addi	sp, sp, -128
@@ -64,7 +65,6 @@ selftest_registers_trap:
 	mul	x10, a0, t6	/* a0 late: it held the seed */
 	slli	x31, x1, 4	/* t6 last: it was the scratch; seed * 2 * 16 */
 
-	.globl selftest_registers_ebreak
 selftest_registers_ebreak:
 	.option push
 	.option norvc
@@ -125,3 +125,4 @@ selftest_registers_ebreak:
 	ld	s11, 112(sp)
 	addi	sp, sp, 128
 	ret
+	.size selftest_registers_trap, . - selftest_registers_trap
