@@ -108,7 +108,8 @@ gdbinit:
 	@mkdir -p $(dir $(GDBINIT))
 	@printf '%s\n' 'set pagination off' 'set confirm off' 'set architecture riscv:rv64' \
 		'file $(CURDIR)/$(BUILD)/hv.elf' 'target remote localhost:$(GDB_PORT)' \
-		'source $(HVLAB_ROOT)/tools/gdb/hvlab.gdb' > $(GDBINIT)
+		'source $(HVLAB_ROOT)/tools/gdb/hvlab.gdb' 'source $(HVLAB_ROOT)/tools/gdb/hvlab.py' \
+		> $(GDBINIT)
 
 # QEMU waits for gdb; the serial output goes to $(BUILD)/serial.log.
 gdb: all gdbinit

@@ -7,3 +7,5 @@ end
 document hvlab-harts
 List the harts (QEMU shows one gdb thread per hart).
 end
+
+# pt-walk (walk Sv39 and Sv39x4 page tables) is in hvlab.py, sourced next.
