@@ -6,6 +6,7 @@ Options:
   --chapter NAME   grade one chapter (its stages 1..N); default every chapter
   --tree DIR       the tree to grade (default: this repository), e.g. a handout
   --results FILE   where results.json goes (default grader/results.json)
+  --stage S        run only the tests of stage S (repeatable)
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def pytest_addoption(parser):
     parser.addoption("--tree", default=str(REPO_ROOT), help="the tree whose chapters to grade")
     parser.addoption("--results", default=str(GRADER_DIR / "results.json"),
                      help="where to write the Gradescope-style results.json")
+    parser.addoption("--stage", type=int, action="append", default=[],
+                     help="run only the tests of this stage (repeatable)")
 
 
 # -- chapters --------------------------------------------------------------
@@ -78,6 +81,18 @@ def pytest_generate_tests(metafunc):
         chapters = [c for c in selected_chapters(metafunc.config) if c.number >= stage]
         metafunc.parametrize("chapter", chapters, ids=[c.name for c in chapters],
                              indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """--stage S: only the tests whose module has STAGE = S."""
+    stages = config.getoption("--stage")
+    if not stages:
+        return
+    keep = [i for i in items if getattr(i.module, "STAGE", 1) in stages]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 _built: dict[str, str] = {}
