@@ -71,14 +71,16 @@ $(BUILD)/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-HV_LINK = $(CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) -T hv/hv.ld $(HV_OBJS) $(LIBFDT_LIB)
+# HV_EXTRA_OBJS: what a chapter links in besides hv/ (from ch4: the guests).
+HV_LINK = $(CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) -T hv/hv.ld $(HV_OBJS) $(HV_EXTRA_OBJS) \
+	$(LIBFDT_LIB)
 
 ifeq ($(HV_SYMTAB),yes)
 # Two passes: the second links in the function table of the first (for
 # symbolised backtraces). The table comes last in the image, so the text
 # symbols of both passes must agree; the build checks that they do.
 SYMTAB := $(HVLAB_ROOT)/tools/gen-symtab.sh
-$(BUILD)/hv.elf: $(HV_OBJS) $(LIBFDT_LIB) hv/hv.ld $(SYMTAB)
+$(BUILD)/hv.elf: $(HV_OBJS) $(HV_EXTRA_OBJS) $(LIBFDT_LIB) hv/hv.ld $(SYMTAB)
 	$(SYMTAB) $(NM) /dev/null > $(BUILD)/symtab0.S
 	$(CC) $(TARGET_ARCH_FLAGS) -c $(BUILD)/symtab0.S -o $(BUILD)/symtab0.o
 	$(HV_LINK) $(BUILD)/symtab0.o -o $(BUILD)/hv.pass1.elf
@@ -92,7 +94,7 @@ $(BUILD)/hv.elf: $(HV_OBJS) $(LIBFDT_LIB) hv/hv.ld $(SYMTAB)
 	$(OBJDUMP) -d -S $@ > $(BUILD)/hv.asm
 	$(NM) -n $@ > $(BUILD)/hv.sym
 else
-$(BUILD)/hv.elf: $(HV_OBJS) $(LIBFDT_LIB) hv/hv.ld
+$(BUILD)/hv.elf: $(HV_OBJS) $(HV_EXTRA_OBJS) $(LIBFDT_LIB) hv/hv.ld
 	$(HV_LINK) -o $@
 	$(OBJDUMP) -d -S $@ > $(BUILD)/hv.asm
 	$(NM) -n $@ > $(BUILD)/hv.sym
