@@ -1,0 +1,19 @@
+/* A register file for testing MMIO emulation: 32 64-bit registers that
+ * accept naturally aligned accesses of any width and read back what was
+ * written. Not a real device: the MMIO test guest's target. */
+#ifndef DEV_VTESTDEV_H
+#define DEV_VTESTDEV_H
+
+#include <stdint.h>
+
+#include "vm/mmio.h"
+
+#define VTESTDEV_SIZE 0x100
+
+struct vtestdev {
+	uint8_t bytes[VTESTDEV_SIZE];
+};
+
+extern const struct mmio_ops vtestdev_ops;
+
+#endif

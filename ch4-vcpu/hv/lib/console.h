@@ -1,0 +1,18 @@
+/* The hypervisor console: the SBI legacy console until the UART is known
+ * from the device tree, then the UART itself. Every line that goes out is
+ * prefixed "[hv] ", and one lock keeps lines from different harts whole. */
+#ifndef LIB_CONSOLE_H
+#define LIB_CONSOLE_H
+
+void console_use_uart(void);
+void console_lock(void);
+void console_unlock(void);
+/* For panic: takes the lock unless its holder seems stuck. */
+void console_lock_emergency(void);
+/* With the lock held. */
+void console_putc_locked(char c);
+void console_puts(const char *s);
+/* One whole line from guest `vm_id`, printed as "[vmN] line". */
+void console_write_prefixed_line(int vm_id, const char *line, unsigned len);
+
+#endif

@@ -1,0 +1,83 @@
+/* The life of a VM exit. The guest trapped to HS-mode (privileged spec
+ * §18.6): scause says why, stval/htval/htinst say more, sepc is where.
+ * Exceptions that the guest can handle itself never come here: hedeleg
+ * sends them straight to VS-mode, and hideleg does the same for the
+ * guest's own interrupts. What comes here is the hypervisor's business:
+ * SBI calls, accesses to emulated devices, what the guest may not do, and
+ * the host's own interrupts that happened to arrive while a guest ran. */
+#include "arch/csr.h"
+#include "arch/hext.h"
+#include "arch/ipi.h"
+#include "arch/timer.h"
+#include "arch/trap.h"
+#include "boot/hart.h"
+#include "lib/printf.h"
+#include "vm/exit.h"
+#include "vm/mmio.h"
+#include "vm/sbi.h"
+#include "vm/vm.h"
+
+#define BIT(n) (1UL << (n))
+
+void vm_hart_init(void)
+{
+	/* Exceptions that the guest handles itself, as on bare hardware. */
+	csr_write(hedeleg, BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | BIT(EXC_ECALL_U) |
+	                       BIT(EXC_INST_PAGE) | BIT(EXC_LOAD_PAGE) | BIT(EXC_STORE_PAGE));
+	/* The guest's software, timer and external interrupts go to VS-mode. */
+	csr_write(hideleg, HVIP_VSSIP | HVIP_VSTIP | HVIP_VSEIP);
+	/* The guest reads time and instret directly; cycle traps (virtual
+	 * instruction) and is reflected as illegal. */
+	csr_write(hcounteren, HCOUNTEREN_TM | HCOUNTEREN_IR);
+	csr_write(htimedelta, 0);
+	csr_write(hvip, 0);
+	csr_write(hgatp, 0);
+}
+
+static void host_interrupt(struct vcpu *v)
+{
+	switch (v->ctx.scause & ~SCAUSE_INTERRUPT) {
+	case IRQ_S_TIMER:
+		timer_interrupt(); /* ends the slice */
+		break;
+	case IRQ_S_SOFT:
+		ipi_interrupt(); /* a kick: the loop looks at the vCPU's state again */
+		break;
+	default:
+		vm_stop(v->vm, true, "unexpected host interrupt 0x%lx while it ran", v->ctx.scause);
+	}
+}
+
+/* What the guest could not do is, for the guest, an illegal instruction. */
+static void reflect_illegal(struct vcpu *v)
+{
+	vcpu_inject_exception(v, EXC_ILLEGAL_INST, v->ctx.stval);
+}
+
+void vm_handle_exit(struct vcpu *v)
+{
+	struct vcpu_context *c = &v->ctx;
+	if (c->scause & SCAUSE_INTERRUPT) {
+		host_interrupt(v);
+		return;
+	}
+	switch (c->scause) {
+	case EXC_ECALL_VS:
+		sbi_handle(v);
+		break;
+	case EXC_LOAD_GUEST_PAGE:
+	case EXC_STORE_GUEST_PAGE:
+		mmio_handle_fault(v);
+		break;
+	case EXC_VIRTUAL_INST:
+	case EXC_ILLEGAL_INST:
+		reflect_illegal(v);
+		break;
+	default: {
+		uint64_t gpa = (c->htval << 2) | (c->stval & 3);
+		vm_stop(v->vm, true, "%s (scause %lu) at sepc 0x%lx, stval 0x%lx, gpa 0x%lx",
+		        trap_cause_name(c->scause), c->scause, c->sepc, c->stval,
+		        c->htval ? (unsigned long)gpa : 0UL);
+	}
+	}
+}

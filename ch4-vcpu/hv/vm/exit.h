@@ -1,0 +1,12 @@
+/* What the hypervisor does when a guest traps to it. */
+#ifndef VM_EXIT_H
+#define VM_EXIT_H
+
+#include "vm/vcpu.h"
+
+/* Sets this hart's delegation and counter CSRs for running guests. */
+void vm_hart_init(void);
+/* Handles the exit recorded in v->ctx; on return the vCPU may re-enter. */
+void vm_handle_exit(struct vcpu *v);
+
+#endif

@@ -1,0 +1,141 @@
+/* Every hart runs the same loop: take the next runnable vCPU in round-robin
+ * order, run it until its slice ends (the host timer ticks), it stops, or
+ * its VM stops; put it back; repeat. A guest that spins forever loses the
+ * hart at the next tick like any other, so no VM can starve the rest. When
+ * no VM is left, the hart that notices powers the machine off. */
+#include "arch/csr.h"
+#include "arch/hext.h"
+#include "arch/ipi.h"
+#include "boot/hart.h"
+#include "boot/poweroff.h"
+#include "boot/smp.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "vm/exit.h"
+#include "vm/sched.h"
+#include "vm/vm.h"
+
+static struct spinlock sched_lock;
+static unsigned cursor; /* where the round-robin search resumes */
+static volatile bool started;
+static volatile int finishing;
+
+#define SLOTS (MAX_VMS * MAX_VCPUS)
+
+void sched_make_runnable(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	if (v->state == VCPU_STARTED && v->running_on < 0)
+		v->runnable = true;
+	spin_unlock(&sched_lock);
+}
+
+static struct vcpu *pick(void)
+{
+	struct vcpu *found = NULL;
+	spin_lock(&sched_lock);
+	/* LAB 4 BEGIN: round-robin: the next runnable vCPU after the cursor */
+	for (unsigned n = 1; n <= SLOTS && !found; n++) {
+		unsigned slot = (cursor + n) % SLOTS;
+		struct vm *vm = &vms[slot / MAX_VCPUS];
+		if (vm->state != VM_RUNNING || slot % MAX_VCPUS >= vm->nvcpus)
+			continue;
+		struct vcpu *v = &vm->vcpus[slot % MAX_VCPUS];
+		if (v->runnable && v->state == VCPU_STARTED) {
+			v->runnable = false;
+			v->running_on = (int)this_hart()->index;
+			cursor = slot;
+			found = v;
+		}
+	}
+	/* LAB 4 END */
+	spin_unlock(&sched_lock);
+	return found;
+}
+
+static void release(struct vcpu *v)
+{
+	spin_lock(&sched_lock);
+	v->running_on = -1;
+	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING)
+		v->runnable = true;
+	spin_unlock(&sched_lock);
+}
+
+static void run_slice(struct vcpu *v)
+{
+	struct hart *h = this_hart();
+	v->slices++;
+	vcpu_load(v);
+	h->resched = false;
+	while (!h->resched && v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
+		vcpu_enter(v);
+		v->exits++;
+		vm_handle_exit(v);
+	}
+	vcpu_put(v);
+	release(v);
+}
+
+static void finish(void)
+{
+	if (__atomic_exchange_n(&finishing, 1, __ATOMIC_ACQ_REL))
+		for (;;)
+			wfi();
+	int failed = vm_failed_count();
+	for (int i = 0; i < MAX_VMS; i++)
+		if (vms[i].id && vms[i].state == VM_STOPPED)
+			printf("vm%d (%s): %lu exits\n", vms[i].id, vms[i].name,
+			       vms[i].vcpus[0].exits);
+	printf("all VMs stopped, %d failed\n", failed);
+	poweroff(failed != 0);
+}
+
+__attribute__((noreturn)) static void sched_loop(void)
+{
+	/* The hypervisor handles exits with interrupts off; a guest is always
+	 * interruptible by HS-level interrupts, whatever sstatus.SIE says. */
+	csr_clear(sstatus, SSTATUS_SIE);
+	vm_hart_init();
+	for (;;) {
+		struct vcpu *v = pick();
+		if (v) {
+			run_slice(v);
+			continue;
+		}
+		if (!vm_running_count())
+			finish();
+		/* Idle until an interrupt (a tick or a kick), and take it. */
+		wfi();
+		csr_set(sstatus, SSTATUS_SIE);
+		csr_clear(sstatus, SSTATUS_SIE);
+	}
+}
+
+void sched_start(void)
+{
+	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
+	for (int i = 1; i < smp_hart_slots(); i++)
+		if (harts[i].online)
+			ipi_send((unsigned)i);
+	sched_loop();
+}
+
+void sched_join_if_started(void)
+{
+	if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+		sched_loop();
+}
+
+void sched_kick_vcpu(struct vcpu *v)
+{
+	int hart = v->running_on;
+	if (hart >= 0 && hart != (int)this_hart()->index)
+		ipi_send((unsigned)hart);
+}
+
+void sched_kick_vm(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		sched_kick_vcpu(&vm->vcpus[i]);
+}

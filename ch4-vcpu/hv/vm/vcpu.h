@@ -1,0 +1,97 @@
+/* A virtual CPU: the guest's registers and CSRs while it is not running,
+ * and what the hypervisor needs to run it (privileged spec chapter 18: the
+ * VS CSRs §18.2.12-§18.2.20, hstatus §18.2.1). */
+#ifndef VM_VCPU_H
+#define VM_VCPU_H
+
+/* Offsets into struct vcpu_context, shared with hv/arch/switch.S. */
+#define CTX_REG(n)    ((n)*8)
+#define CTX_HOST_SP   (32 * 8)
+#define CTX_HOST_RA   (33 * 8)
+#define CTX_HOST_GP   (34 * 8)
+#define CTX_HOST_TP   (35 * 8)
+#define CTX_HOST_S(n) ((36 + (n)) * 8) /* s0..s11 */
+#define CTX_SEPC      (48 * 8)
+#define CTX_SSTATUS   (49 * 8)
+#define CTX_HSTATUS   (50 * 8)
+#define CTX_SCAUSE    (51 * 8)
+#define CTX_STVAL     (52 * 8)
+#define CTX_HTVAL     (53 * 8)
+#define CTX_HTINST    (54 * 8)
+#define CTX_SIZE      (55 * 8)
+
+#ifndef __ASSEMBLY__
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+
+/* What the world switch saves and restores. */
+struct vcpu_context {
+	unsigned long regs[32]; /* guest x1..x31; regs[0] unused */
+	unsigned long host_sp, host_ra, host_gp, host_tp, host_s[12];
+	unsigned long sepc;    /* guest pc */
+	unsigned long sstatus; /* SPP: the guest's privilege (VS or VU); FS: FP use */
+	unsigned long hstatus; /* SPV, SPVP, VTW... */
+	/* Filled in by an exit: */
+	unsigned long scause, stval, htval, htinst;
+};
+
+_Static_assert(offsetof(struct vcpu_context, host_sp) == CTX_HOST_SP, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, host_s) == CTX_HOST_S(0), "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, sepc) == CTX_SEPC, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, htinst) == CTX_HTINST, "switch.S offsets");
+_Static_assert(sizeof(struct vcpu_context) == CTX_SIZE, "switch.S offsets");
+
+/* The guest's supervisor CSRs, which live in the hart's VS CSRs while it runs. */
+struct vs_csrs {
+	unsigned long vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp;
+};
+
+struct fp_state {
+	uint64_t f[32];
+	uint32_t fcsr;
+};
+
+/* SBI HSM states (SBI spec §9.1) */
+enum vcpu_state {
+	VCPU_STARTED = 0,
+	VCPU_STOPPED = 1,
+	VCPU_START_PENDING = 2,
+};
+
+struct vcpu {
+	struct vcpu_context ctx; /* first: switch.S takes a pointer to it */
+	struct vs_csrs vs;
+	struct fp_state fp;
+	unsigned long hvip; /* virtual interrupts pending for the guest */
+	struct vm *vm;
+	unsigned id; /* the guest's hart id */
+	volatile enum vcpu_state state;
+	volatile int running_on;    /* hart index, or -1 */
+	volatile bool runnable;     /* started, and not running anywhere */
+	uint64_t timer_deadline;    /* SBI set_timer; ~0 when disarmed */
+	volatile int ipi_pending;   /* SBI IPI: raise VSSIP at the next entry (int: amoswap.w) */
+	volatile int fence_pending; /* SBI RFENCE: flush before the next entry */
+	unsigned long slices;       /* times it was scheduled in */
+	unsigned long exits;
+};
+
+/* Resets the guest registers for a (re)start at `pc` with a0, a1. */
+void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned long a1);
+/* Makes this hart ready to run v (VS CSRs, hgatp, FP, fences). */
+void vcpu_load(struct vcpu *v);
+/* Saves what vcpu_load put in the hart. */
+void vcpu_put(struct vcpu *v);
+/* Enters the guest until its next trap; the exit is in v->ctx. */
+void vcpu_enter(struct vcpu *v);
+/* Makes the guest take exception `cause` at its current pc, as the
+ * hardware would have if the exception had been delegated to VS. */
+void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tval);
+
+/* switch.S */
+void vcpu_switch(struct vcpu_context *ctx);
+
+#endif
+#endif

@@ -1,0 +1,161 @@
+/* Creating a VM: guest RAM in the G-stage table, the image copied to its
+ * start, a device tree at its end, the emulated devices, vCPU 0 ready to
+ * start at the image with a0 = 0 and a1 = the device tree (the same entry
+ * contract as OpenSBI's for an S-mode kernel). */
+#include <stdarg.h>
+
+#include "boot/hart.h"
+#include "lib/console.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "vm/guest_mem.h"
+#include "vm/sched.h"
+#include "vm/vm.h"
+#include "vm/vm_fdt.h"
+
+struct vm vms[MAX_VMS];
+static struct spinlock vms_lock;
+
+static struct vm *vm_alloc(void)
+{
+	spin_lock(&vms_lock);
+	for (int i = 0; i < MAX_VMS; i++) {
+		if (vms[i].state == VM_FREE) {
+			memset(&vms[i], 0, sizeof(vms[i]));
+			vms[i].id = i + 1;
+			vms[i].state = VM_STOPPED; /* until it is complete */
+			spin_unlock(&vms_lock);
+			return &vms[i];
+		}
+	}
+	spin_unlock(&vms_lock);
+	return NULL;
+}
+
+struct vm *vm_create(const struct vm_config *cfg)
+{
+	if (!cfg->vcpus || cfg->vcpus > MAX_VCPUS) {
+		printf("vm %s: %u vCPUs asked, 1..%d possible\n", cfg->name, cfg->vcpus, MAX_VCPUS);
+		return NULL;
+	}
+	if (cfg->mem < (1UL << 20) || cfg->mem & ((2UL << 20) - 1) ||
+	    cfg->image_size + GUEST_FDT_MAX > cfg->mem) {
+		printf(
+		    "vm %s: %lu bytes of RAM (a multiple of 2 MiB) cannot hold a %lu-byte image\n",
+		    cfg->name, cfg->mem, cfg->image_size);
+		return NULL;
+	}
+	struct vm *vm = vm_alloc();
+	if (!vm) {
+		printf("vm %s: no free VM slot (%d at most)\n", cfg->name, MAX_VMS);
+		return NULL;
+	}
+	memcpy(vm->name, cfg->name, sizeof(vm->name));
+	vm->name[sizeof(vm->name) - 1] = '\0';
+	vm->ram_gpa = GUEST_RAM_GPA;
+	vm->ram_size = cfg->mem;
+	vm->nvcpus = cfg->vcpus;
+
+	if (gstage_create(&vm->gs, (uint16_t)vm->id) ||
+	    gstage_map_alloc(&vm->gs, vm->ram_gpa, vm->ram_size, PTE_R | PTE_W | PTE_X)) {
+		printf("vm %s: not enough memory for %lu MiB\n", cfg->name, cfg->mem >> 20);
+		if (vm->gs.pt.root)
+			gstage_destroy(&vm->gs);
+		vm->state = VM_FREE;
+		return NULL;
+	}
+	guest_write(vm, vm->ram_gpa, cfg->image, cfg->image_size);
+
+	vuart_init(&vm->uart, vm);
+	mmio_add(vm, GUEST_UART_GPA, VUART_SIZE, &vuart_ops, &vm->uart);
+	mmio_add(vm, GUEST_TESTDEV_GPA, VTESTDEV_SIZE, &vtestdev_ops, &vm->testdev);
+
+	vm->fdt_gpa = vm->ram_gpa + vm->ram_size - GUEST_FDT_MAX;
+	if (vm_fdt_build(vm, cfg->bootargs)) {
+		printf("vm %s: cannot build its device tree\n", cfg->name);
+		gstage_destroy(&vm->gs);
+		vm->state = VM_FREE;
+		return NULL;
+	}
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		v->vm = vm;
+		v->id = i;
+		v->running_on = -1;
+		v->state = VCPU_STOPPED;
+		v->timer_deadline = ~0UL;
+	}
+	vcpu_reset(&vm->vcpus[0], vm->ram_gpa, 0, vm->fdt_gpa);
+	vm->vcpus[0].state = VCPU_STARTED;
+	printf("vm%d (%s): %lu MiB at gpa 0x%lx, %u vCPU%s, image %lu bytes, bootargs \"%s\"\n",
+	       vm->id, vm->name, vm->ram_size >> 20, vm->ram_gpa, vm->nvcpus,
+	       vm->nvcpus == 1 ? "" : "s", cfg->image_size, cfg->bootargs);
+	vm->state = VM_RUNNING;
+	sched_make_runnable(&vm->vcpus[0]);
+	return vm;
+}
+
+static void flush_line(struct vm *vm)
+{
+	if (!vm->line_len)
+		return;
+	console_write_prefixed_line(vm->id, vm->line, vm->line_len);
+	vm->line_len = 0;
+}
+
+void vm_console_putc(struct vm *vm, char c)
+{
+	spin_lock(&vm->lock);
+	if (c == '\n') {
+		flush_line(vm);
+	} else if (c != '\r') {
+		vm->line[vm->line_len++] = c;
+		if (vm->line_len == sizeof(vm->line))
+			flush_line(vm);
+	}
+	spin_unlock(&vm->lock);
+}
+
+void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
+{
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		spin_unlock(&vm->lock);
+		return;
+	}
+	flush_line(vm);
+	vm->failed = failed;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].state = VCPU_STOPPED;
+		vm->vcpus[i].runnable = false;
+	}
+	char why[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	vm->state = VM_STOPPED;
+	spin_unlock(&vm->lock);
+	printf("vm%d (%s): stopped: %s\n", vm->id, vm->name, why);
+	/* Harts that still run one of its vCPUs notice at their next exit;
+	 * kick them so that it is now. */
+	sched_kick_vm(vm);
+}
+
+int vm_running_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_VMS; i++)
+		n += vms[i].state == VM_RUNNING;
+	return n;
+}
+
+int vm_failed_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_VMS; i++)
+		n += vms[i].state == VM_STOPPED && vms[i].failed;
+	return n;
+}
