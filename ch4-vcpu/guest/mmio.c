@@ -28,16 +28,28 @@ void guest_main(void)
 	printf("mmio: sb/lb 0x%lx\n", (unsigned long)(int64_t) * (volatile int8_t *)(dev + 24));
 	printf("mmio: sb/lbu 0x%lx\n", (unsigned long)*(volatile uint8_t *)(dev + 24));
 
-	/* compressed, registers x8..x15 */
-	register uint64_t base asm("a1") = (uint64_t)dev;
-	register uint64_t val asm("a0") = ~nonce;
-	asm volatile("c.sd a0, 32(a1)" ::"r"(base), "r"(val) : "memory");
-	asm volatile("c.ld a0, 32(a1)" : "=r"(val) : "r"(base) : "memory");
-	printf("mmio: c.sd/c.ld 0x%lx\n", (unsigned long)val);
-	val = (nonce >> 32) | 0x80000000u;
-	asm volatile("c.sw a0, 40(a1)" ::"r"(base), "r"(val) : "memory");
-	asm volatile("c.lw a0, 40(a1)" : "=r"(val) : "r"(base) : "memory");
-	printf("mmio: c.sw/c.lw 0x%lx\n", (unsigned long)val);
+	/* compressed, registers x8..x15: the register variables are set right
+	 * before each asm, since a call in between may clobber a0 and a1 */
+	{
+		register uint64_t base asm("a1") = (uint64_t)dev;
+		register uint64_t val asm("a0") = ~nonce;
+		asm volatile("c.sd a0, 32(a1)\n c.ld a0, 32(a1)"
+		             : "+r"(val)
+		             : "r"(base)
+		             : "memory");
+		v = val;
+	}
+	printf("mmio: c.sd/c.ld 0x%lx\n", (unsigned long)v);
+	{
+		register uint64_t base asm("a1") = (uint64_t)dev;
+		register uint64_t val asm("a0") = (nonce >> 32) | 0x80000000u;
+		asm volatile("c.sw a0, 40(a1)\n c.lw a0, 40(a1)"
+		             : "+r"(val)
+		             : "r"(base)
+		             : "memory");
+		v = val;
+	}
+	printf("mmio: c.sw/c.lw 0x%lx\n", (unsigned long)v);
 
 	/* compressed, sp as the base: sp points at the device for a moment */
 	v = nonce * 3;

@@ -190,7 +190,10 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	if (created) {
 		printf("vms: %d running on %d harts, time slice %lu us\n", created, online,
 		       1000000 / tick_hz);
-		sched_start();
+		unsigned long run_ms =
+		    bootarg("run_ms", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0;
+		sched_start(run_ms ? time_now() + run_ms * (platform.timebase_frequency / 1000)
+		                   : 0);
 	}
 
 	printf("shutdown\n");

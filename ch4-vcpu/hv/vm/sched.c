@@ -6,6 +6,7 @@
 #include "arch/csr.h"
 #include "arch/hext.h"
 #include "arch/ipi.h"
+#include "arch/timer.h"
 #include "boot/hart.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
@@ -18,6 +19,7 @@
 static struct spinlock sched_lock;
 static unsigned cursor; /* where the round-robin search resumes */
 static volatile bool started;
+static uint64_t time_limit;
 static volatile int finishing;
 
 #define SLOTS (MAX_VMS * MAX_VCPUS)
@@ -83,12 +85,26 @@ static void finish(void)
 		for (;;)
 			wfi();
 	int failed = vm_failed_count();
-	for (int i = 0; i < MAX_VMS; i++)
-		if (vms[i].id && vms[i].state == VM_STOPPED)
-			printf("vm%d (%s): %lu exits\n", vms[i].id, vms[i].name,
-			       vms[i].vcpus[0].exits);
+	for (int i = 0; i < MAX_VMS; i++) {
+		if (!vms[i].id || vms[i].state != VM_STOPPED)
+			continue;
+		unsigned long slices = 0, exits = 0;
+		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
+			slices += vms[i].vcpus[k].slices;
+			exits += vms[i].vcpus[k].exits;
+		}
+		printf("vm%d (%s): %lu time slices, %lu exits\n", vms[i].id, vms[i].name, slices,
+		       exits);
+	}
 	printf("all VMs stopped, %d failed\n", failed);
 	poweroff(failed != 0);
+}
+
+static void stop_all_at_limit(void)
+{
+	for (int i = 0; i < MAX_VMS; i++)
+		if (vms[i].state == VM_RUNNING)
+			vm_stop(&vms[i], false, "run time limit (run_ms) reached");
 }
 
 __attribute__((noreturn)) static void sched_loop(void)
@@ -98,6 +114,8 @@ __attribute__((noreturn)) static void sched_loop(void)
 	csr_clear(sstatus, SSTATUS_SIE);
 	vm_hart_init();
 	for (;;) {
+		if (time_limit && time_now() >= time_limit && this_hart()->index == 0)
+			stop_all_at_limit();
 		struct vcpu *v = pick();
 		if (v) {
 			run_slice(v);
@@ -112,8 +130,9 @@ __attribute__((noreturn)) static void sched_loop(void)
 	}
 }
 
-void sched_start(void)
+void sched_start(uint64_t limit)
 {
+	time_limit = limit;
 	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 	for (int i = 1; i < smp_hart_slots(); i++)
 		if (harts[i].online)

@@ -9,8 +9,10 @@ struct vm;
 
 /* The vCPU may run (it was started). */
 void sched_make_runnable(struct vcpu *v);
-/* Makes every hart run vCPUs from now on; the caller's hart too (does not return). */
-__attribute__((noreturn)) void sched_start(void);
+/* Makes every hart run vCPUs from now on; the caller's hart too (does not
+ * return). With a limit (in `time` units, 0 for none), VMs still running
+ * when it passes are stopped, so that a scripted run always ends. */
+__attribute__((noreturn)) void sched_start(uint64_t limit);
 /* Called by harts that wait for sched_start. */
 void sched_join_if_started(void);
 /* Brings the harts that run a vCPU of vm out of the guest, so that they
