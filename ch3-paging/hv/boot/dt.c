@@ -95,12 +95,13 @@ static void discover_memory(const void *fdt)
 	}
 }
 
-static void add_reserved(uint64_t base, uint64_t size, const char *name)
+static void add_reserved(uint64_t base, uint64_t size, const char *name, bool nomap)
 {
 	if (platform.reserved_count >= MAX_RESERVED || !size)
 		return;
 	platform.reserved[platform.reserved_count] = (struct mem_range){base, size};
 	platform.reserved_name[platform.reserved_count] = name;
+	platform.reserved_nomap[platform.reserved_count] = nomap;
 	platform.reserved_count++;
 }
 
@@ -111,7 +112,7 @@ static void discover_reserved(const void *fdt)
 	for (int i = 0; i < fdt_num_mem_rsv(fdt); i++) {
 		uint64_t base, size;
 		if (!fdt_get_mem_rsv(fdt, i, &base, &size))
-			add_reserved(base, size, "/memreserve/");
+			add_reserved(base, size, "/memreserve/", false);
 	}
 	int parent = fdt_path_offset(fdt, "/reserved-memory");
 	if (parent < 0)
@@ -120,8 +121,9 @@ static void discover_reserved(const void *fdt)
 	fdt_for_each_subnode(node, fdt, parent)
 	{
 		uint64_t base, size;
+		bool nomap = fdt_getprop(fdt, node, "no-map", NULL) != NULL;
 		for (int i = 0; dt_read_reg(fdt, node, i, &base, &size) == 0; i++)
-			add_reserved(base, size, fdt_get_name(fdt, node, NULL));
+			add_reserved(base, size, fdt_get_name(fdt, node, NULL), nomap);
 	}
 }
 

@@ -36,6 +36,7 @@ struct platform {
 	/* /reserved-memory children and the blob's memory reservation block */
 	struct mem_range reserved[MAX_RESERVED];
 	const char *reserved_name[MAX_RESERVED];
+	bool reserved_nomap[MAX_RESERVED]; /* "no-map": not even to be mapped */
 	int reserved_count;
 
 	struct {

@@ -5,8 +5,9 @@
  *   - the rest of RAM R+W, never X (1 GiB and 2 MiB pages where aligned);
  *   - the devices that the device tree names R+W, never X;
  *   - two pages where no device is, for the access-fault self-tests.
- * Regions reserved by the firmware are left unmapped: the hypervisor has no
- * business there, and a stray access faults instead of hitting PMP. */
+ * Reserved regions marked "no-map" (the firmware's own) are left unmapped:
+ * the hypervisor has no business there, and a stray access faults instead
+ * of hitting PMP. Other reserved memory is mapped but never allocated. */
 #include "arch/csr.h"
 #include "boot/platform.h"
 #include "lib/panic.h"
@@ -32,10 +33,12 @@ static void map_or_panic(uint64_t start, uint64_t end, uint64_t flags, const cha
 		panic("sv39: cannot map %s 0x%lx-0x%lx", what, start, end);
 }
 
-/* RAM between `start` and `end` that no reserved region covers. */
+/* RAM between `start` and `end` that no "no-map" reserved region covers. */
 static void map_ram_range(uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < platform.reserved_count && start < end; i++) {
+		if (!platform.reserved_nomap[i])
+			continue;
 		uint64_t rs = ALIGN_DOWN(platform.reserved[i].base, PAGE_SIZE);
 		uint64_t re =
 		    ALIGN_UP(platform.reserved[i].base + platform.reserved[i].size, PAGE_SIZE);
