@@ -1,0 +1,554 @@
+#!/usr/bin/env python3
+"""The student handout: hvlab with each chapter's lab taken out.
+
+    tools/handout.py --check            validate the LAB markers of every chapter
+    tools/handout.py --list             print every LAB region (file:line: LAB N: what)
+    tools/handout.py [--out DIR]        write the handout (default build/handout)
+    tools/handout.py --out DIR --only FILE:LINE
+                                        a tree where only that region is stubbed
+                                        (what tools/labs_real.py grades)
+
+Code that is chapter N's exercise sits between markers on lines of their own:
+
+    /* LAB N BEGIN: what to implement */
+    ... reference solution ...
+    /* LAB N END */
+
+In the handout, chapter N's LAB N regions become a stub that compiles: a
+`/* TODO(lab N): what */` comment and, in C inside a function, a
+`panic("lab N: what");` (assembly gets only the comment). Regions of earlier
+labs keep their code and lose their marker lines, so a student of chapter N
+starts from a working chapter N-1. A region of lab M in a chapter numbered
+below M is an error, as are unbalanced, nested and malformed markers; those
+are reported as `file:line: message` and nothing is written.
+
+The tree is the repository's tracked files plus untracked ones that git does
+not ignore (so that it works on uncommitted work), without build outputs.
+The reference tree is never modified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chapter_diff  # noqa: E402  (regenerates the handout's chapter diffs)
+
+REPO = Path(__file__).resolve().parent.parent
+MARKED_SUFFIXES = (".c", ".h", ".S")
+# Written at the top of every handout: .ci/run skips the instructors' checks
+# in a tree that has it, and a second `make handout` knows it may replace it.
+HANDOUT_STAMP = ".hvlab-handout"
+CI_TEMPLATE = "tools/ci-template/grade.yml"
+CI_WORKFLOW = ".github/workflows/grade.yml"
+# The top README's instructors-only block; the handout puts the students'
+# section in its place.
+README_BLOCK = re.compile(r"<!-- instructors: begin -->.*?<!-- instructors: end -->\n?", re.S)
+
+BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)/\* LAB (?P<n>\d+) BEGIN: (?P<desc>\S(?:.*\S)?) \*/[ \t]*$")
+END_RE = re.compile(r"^[ \t]*/\* LAB (?P<n>\d+) END \*/[ \t]*$")
+# Anything that looks like a marker, so that a typo is an error, not code.
+LOOSE_RE = re.compile(r"\bLAB\s+\S+\s+(BEGIN|END)\b")
+CHAPTER_RE = re.compile(r"ch(\d+)-[^/]+")
+PANIC_INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"lib/panic\.h"', re.M)
+INCLUDE_RE = re.compile(r"^\s*#\s*include\b")
+COLUMNS = 100  # .clang-format's ColumnLimit (tabs count 8)
+
+
+@dataclass(frozen=True)
+class Region:
+    path: str  # relative to the tree's root, e.g. "ch1-boot/hv/boot/dt.c"
+    lab: int
+    desc: str
+    begin: int  # 1-based line of the BEGIN marker
+    end: int  # 1-based line of the END marker
+    indent: str
+
+    @property
+    def chapter(self) -> str:
+        return self.path.split("/", 1)[0]
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.begin}"
+
+    def __str__(self) -> str:
+        return f"{self.where}: LAB {self.lab}: {self.desc}"
+
+
+class MarkerError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+# -- the files of a tree ----------------------------------------------------
+
+def tree_files(root: Path) -> list[str]:
+    """Tracked files plus untracked ones git does not ignore, that exist."""
+    try:
+        out = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "-co", "--exclude-standard"],
+                             check=True, capture_output=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit(f"handout: {root} is not a git work tree ({e})")
+    # (a tracked file deleted in the work tree is not part of it)
+    return sorted({f for f in out.decode().split("\0") if f and os.path.lexists(root / f)})
+
+
+def chapter_number(relpath: str) -> int | None:
+    m = CHAPTER_RE.fullmatch(relpath.split("/", 1)[0])
+    return int(m.group(1)) if m and "/" in relpath else None
+
+
+def is_marked(relpath: str) -> bool:
+    return relpath.endswith(MARKED_SUFFIXES)
+
+
+# -- markers ----------------------------------------------------------------
+
+def scan(relpath: str, text: str) -> tuple[list[Region], list[str]]:
+    """The LAB regions of one file, and its marker errors."""
+    chapter = chapter_number(relpath)
+    regions: list[Region] = []
+    errors: list[str] = []
+    open_: tuple[int, int, str, str] | None = None  # (lab, line, desc, indent)
+
+    def err(line: int, msg: str) -> None:
+        errors.append(f"{relpath}:{line}: {msg}")
+
+    for i, line in enumerate(text.splitlines(), 1):
+        if not LOOSE_RE.search(line):
+            continue
+        b, e = BEGIN_RE.match(line), END_RE.match(line)
+        if not (b or e):
+            err(i, "malformed LAB marker (expected a line of its own: "
+                   "'/* LAB N BEGIN: description */' or '/* LAB N END */')")
+            continue
+        lab = int((b or e).group("n"))
+        if chapter is None:
+            err(i, "LAB marker outside a chapter directory (chN-*)")
+            continue
+        if b:
+            if open_:
+                err(i, f"nested LAB region: LAB {open_[0]} opened at line {open_[1]} is not closed")
+                continue
+            if lab < 1 or lab > chapter:
+                err(i, f"LAB {lab} region in chapter {chapter} ({relpath.split('/')[0]}): "
+                       f"lab numbers run from 1 to the chapter's number")
+            open_ = (lab, i, b.group("desc"), b.group("indent"))
+        else:
+            if not open_:
+                err(i, f"LAB {lab} END without a BEGIN")
+                continue
+            if lab != open_[0]:
+                err(i, f"LAB {lab} END closes the LAB {open_[0]} region opened at line {open_[1]}")
+            elif i == open_[1] + 1:
+                err(open_[1], f"LAB {lab} region is empty")
+            else:
+                regions.append(Region(relpath, lab, open_[2], open_[1], i, open_[3]))
+            open_ = None
+    if open_:
+        err(open_[1], f"LAB {open_[0]} BEGIN is never closed")
+    return regions, errors
+
+
+def collect(root: Path, files: list[str]) -> dict[str, tuple[str, list[Region]]]:
+    """path -> (text, regions) for every marked file; raises MarkerError."""
+    out: dict[str, tuple[str, list[Region]]] = {}
+    errors: list[str] = []
+    for f in files:
+        if not is_marked(f):
+            continue
+        text = (root / f).read_text()
+        regions, errs = scan(f, text)
+        errors += errs
+        if regions:
+            out[f] = (text, regions)
+    if errors:
+        raise MarkerError(errors)
+    return out
+
+
+# -- stubs ------------------------------------------------------------------
+
+def width(s: str) -> int:
+    return len(s.expandtabs(8))
+
+
+def c_string(s: str) -> str:
+    """A string literal that panic()'s printf-style format prints as is."""
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+
+
+def panic_call(indent: str, message: str) -> list[str]:
+    """panic("message"); split into adjacent literals, aligned after the
+    parenthesis, where one line would pass the column limit (the form that
+    clang-format keeps as it is)."""
+    one = f'{indent}panic("{c_string(message)}");'
+    if width(one) <= COLUMNS:
+        return [one]
+    lines: list[str] = []
+    words, cur = message.split(" "), ""
+    lead, cont = f"{indent}panic(", f"{indent}      "
+    for j, w in enumerate(words):
+        cand = f"{cur} {w}" if cur else w
+        prefix = cont if lines else lead
+        # a line ends in `"` after a space, the last one in `");`
+        tail = '");' if j == len(words) - 1 else ' "'
+        if cur and width(f'{prefix}"{c_string(cand)}{tail}') > COLUMNS:
+            lines.append(f'{prefix}"{c_string(cur)} "')
+            cur = w
+        else:
+            cur = cand
+    lines.append(f'{cont if lines else lead}"{c_string(cur)}");')
+    return lines
+
+
+# A small C lexer: enough to find function bodies and their parameters, and
+# which identifiers the code uses, outside comments, literals and directives.
+TOKEN_RE = re.compile(r"""
+    (?P<nl>\n) | (?P<ws>[ \t\r\f\v]+) | (?P<comment>/\*.*?\*/|//[^\n]*)
+  | (?P<str>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
+  | (?P<id>[A-Za-z_]\w*) | (?P<num>\.?\d[\w.]*) | (?P<punct>.)""", re.S | re.X)
+
+
+@dataclass
+class Token:
+    kind: str  # id, num, str, punct
+    text: str
+    line: int
+
+
+def tokens(text: str) -> list[Token]:
+    out: list[Token] = []
+    line, pos, at_line_start = 1, 0, True
+    while pos < len(text):
+        m = TOKEN_RE.match(text, pos)
+        kind, tok = m.lastgroup, m.group()
+        if kind == "punct" and tok == "#" and at_line_start:
+            # a preprocessor directive, with its continuation lines
+            end = pos
+            while end < len(text) and not (text[end] == "\n" and text[end - 1] != "\\"):
+                end += 1
+            line += text.count("\n", pos, end)
+            pos = end
+            continue
+        pos = m.end()
+        line += tok.count("\n") if kind in ("nl", "comment") else 0
+        if kind == "nl":
+            at_line_start = True
+        elif kind not in ("ws", "comment"):
+            at_line_start = False
+            out.append(Token(kind, tok, line))
+    return out
+
+
+@dataclass
+class Function:
+    first: int  # line of the body's `{`
+    last: int  # line of its `}`
+    params: list[str]
+    body: list[Token]
+
+
+def matching(toks: list[Token], i: int, step: int) -> int:
+    """Index of the bracket matching toks[i], searching forward (step 1)
+    or backward (step -1)."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    opening = toks[i].text if step > 0 else {v: k for k, v in pairs.items()}[toks[i].text]
+    closing = pairs[opening]
+    depth = 0
+    while 0 <= i < len(toks):
+        t = toks[i].text
+        if t == (opening if step > 0 else closing):
+            depth += 1
+        elif t == (closing if step > 0 else opening):
+            depth -= 1
+            if depth == 0:
+                return i
+        i += step
+    return -1
+
+
+def param_names(toks: list[Token]) -> list[str]:
+    """Names in a parameter list: the last identifier of each parameter,
+    or the one in `(*name)` for a function pointer."""
+    names, cur, depth = [], [], 0
+    for t in toks + [Token("punct", ",", 0)]:
+        if t.text in "([" and t.kind == "punct":
+            depth += 1
+        elif t.text in ")]" and t.kind == "punct":
+            depth -= 1
+        if t.text == "," and depth == 0:
+            ids = [x.text for x in cur if x.kind == "id"]
+            star = [k for k in range(len(cur) - 2) if cur[k].text == "(" and cur[k + 1].text == "*"]
+            if star and cur[star[0] + 2].kind == "id":
+                names.append(cur[star[0] + 2].text)
+            elif ids and not (len(cur) == 1 and ids == ["void"]):
+                # the name comes before any array brackets
+                bracket = next((k for k, x in enumerate(cur) if x.text == "["), len(cur))
+                before = [x.text for x in cur[:bracket] if x.kind == "id"]
+                if len(before) > 1:  # an unnamed parameter is only its type
+                    names.append(before[-1])
+            cur = []
+        else:
+            cur.append(t)
+    return names
+
+
+def functions(text: str) -> list[Function]:
+    """Function definitions: a top-level `{` right after `)`."""
+    toks = tokens(text)
+    out, i = [], 0
+    while i < len(toks):
+        if toks[i].text == "{":
+            end = matching(toks, i, 1)
+            if end < 0:
+                break
+            if i > 0 and toks[i - 1].text == ")":
+                start = matching(toks, i - 1, -1)
+                # skip __attribute__((...)) between the parameters and the body
+                while start > 1 and toks[start - 1].text in ("__attribute__", "(") \
+                        and toks[start - 2].text == ")":
+                    start = matching(toks, start - 2, -1)
+                out.append(Function(toks[i].line, toks[end].line,
+                                    param_names(toks[start + 1:matching(toks, start, 1)]),
+                                    toks[i + 1:end]))
+            i = end + 1
+        else:
+            i += 1
+    return out
+
+
+def stub(region: Region, fn: Function | None, stubbed: list[Region]) -> list[str]:
+    """The TODO comment; in a C function also `(void)` for each parameter
+    that only the stubbed code used (-Wunused-parameter), and the panic."""
+    lines = [f"{region.indent}/* TODO(lab {region.lab}): {region.desc} */"]
+    if fn is None or region.path.endswith(".S"):
+        return lines
+    used = {t.text for t in fn.body if t.kind == "id"
+            and not any(r.begin < t.line < r.end for r in stubbed)}
+    lines += [f"{region.indent}(void){name};" for name in fn.params if name not in used]
+    return lines + panic_call(region.indent, f"lab {region.lab}: {region.desc}")
+
+
+def add_panic_include(lines: list[str], before: int) -> list[str]:
+    """`#include "lib/panic.h"` after the last #include above line index
+    `before` (else after a header's include guard, else at the top)."""
+    at = None
+    for k in range(min(before, len(lines))):
+        if INCLUDE_RE.match(lines[k]):
+            at = k + 1
+    if at is None:
+        at = 0
+        if len(lines) > 1 and lines[0].startswith("#ifndef") and lines[1].startswith("#define"):
+            at = 2
+        else:  # after a leading comment
+            k = 0
+            while k < len(lines) and lines[k].lstrip().startswith(("/*", "*", "//")):
+                k += 1
+                if lines[k - 1].rstrip().endswith("*/"):
+                    at = k
+                    break
+    return lines[:at] + ['#include "lib/panic.h"'] + lines[at:]
+
+
+def transform(text: str, regions: list[Region], stubbed: set[Region]) -> tuple[str, dict[Region, int]]:
+    """The file with the `stubbed` regions stubbed and every other region's
+    marker lines removed; also the 1-based line of each stub's TODO."""
+    src = text.splitlines()
+    fns = functions(text) if stubbed and not regions[0].path.endswith(".S") else []
+    mine = sorted(stubbed, key=lambda r: r.begin)
+    by_begin = {r.begin: r for r in regions}
+    out: list[str] = []
+    todo_at: dict[Region, int] = {}
+    voided: set[tuple[int, str]] = set()  # (function, parameter) already voided
+    first_panic = None
+    k = 1
+    while k <= len(src):
+        r = by_begin.get(k)
+        if r is None:
+            out.append(src[k - 1])
+            k += 1
+            continue
+        if r in stubbed:
+            fn = next((f for f in fns if f.first < r.begin < f.last), None)
+            lines = stub(r, fn, mine)
+            # a parameter is voided once per function, by its first stub
+            kept = []
+            for ln in lines:
+                key = (fn.first if fn else 0, ln.strip())
+                if ln.strip().startswith("(void)"):
+                    if key in voided:
+                        continue
+                    voided.add(key)
+                kept.append(ln)
+            if len(kept) > 1 and first_panic is None:
+                first_panic = len(out)
+            todo_at[r] = len(out) + 1
+            out += kept
+        else:
+            out += src[r.begin:r.end - 1]
+        k = r.end + 1
+    if first_panic is not None and not PANIC_INCLUDE_RE.search(text):
+        out = add_panic_include(out, first_panic)
+        todo_at = {r: n + 1 for r, n in todo_at.items()}
+    return "\n".join(out) + ("\n" if text.endswith("\n") else ""), todo_at
+
+
+# -- the tree ---------------------------------------------------------------
+
+def prepare_out(out: Path, root: Path) -> None:
+    out = out.resolve()
+    if out == root.resolve() or root.resolve().is_relative_to(out):
+        sys.exit(f"handout: refusing to write over the reference tree ({out})")
+    if out.exists():
+        if any(out.iterdir()) and not (out / HANDOUT_STAMP).exists():
+            sys.exit(f"handout: {out} exists, is not empty and is not a handout; not touching it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+
+def write_tree(root: Path, out: Path, stubbed_pred, student: bool = True) -> list[tuple[Region, int]]:
+    """Writes the tree; returns the stubbed regions with the line of their
+    TODO in the output. `stubbed_pred(region)` says which ones to stub."""
+    files = tree_files(root)
+    marked = collect(root, files)
+    prepare_out(out, root)
+    stubs: list[tuple[Region, int]] = []
+    for f in files:
+        dst = out / f
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        src = root / f
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dst)
+        elif f in marked:
+            text, regions = marked[f]
+            new, todo_at = transform(text, regions, {r for r in regions if stubbed_pred(r)})
+            dst.write_text(new)
+            shutil.copymode(src, dst)
+            stubs += sorted(todo_at.items(), key=lambda t: t[0].begin)
+        else:
+            # copy2 keeps the times: make then sees the tree's sources as old
+            # as the reference's (a shared libfdt cache stays up to date).
+            shutil.copy2(src, dst)
+    (out / HANDOUT_STAMP).write_text(
+        "This tree was generated by tools/handout.py from the hvlab reference.\n"
+        "Its CI skips the instructors' checks (chapter diffs, labs check).\n")
+    if student:
+        finish_student_tree(out, stubs)
+    return stubs
+
+
+def finish_student_tree(out: Path, stubs: list[tuple[Region, int]]) -> None:
+    """The README's students' section, chapter diffs that show the handout's
+    code (not the solutions), and the CI workflow in place."""
+    readme = out / "README.md"
+    if readme.exists():
+        text = readme.read_text()
+        section = students_section(stubs)
+        if README_BLOCK.search(text):
+            text = README_BLOCK.sub(lambda _: section, text, count=1)
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+        readme.write_text(text)
+    if (out / CI_TEMPLATE).exists():
+        (out / CI_WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out / CI_TEMPLATE, out / CI_WORKFLOW)
+    chapter_diff.update(out, chapter_diff.walk_files(out), check=False, quiet=True)
+
+
+def students_section(stubs: list[tuple[Region, int]]) -> str:
+    rows = []
+    for r, line in sorted(stubs, key=lambda t: (chapter_number(t[0].path), t[0].path, t[1])):
+        rows.append(f"| {r.chapter} | `{r.path}:{line}` | {r.desc} |")
+    table = "\n".join(rows) or "| | | (no lab regions) |"
+    return f"""## Your labs
+
+This is the students' tree of hvlab. In chapter N, the code of lab N has been
+taken out: each place says `TODO(lab N)` and, in C, stops the hypervisor with
+`panic("lab N: ...")` until you write it (in assembly there is only the
+comment). Earlier labs are solved, so chapter N starts from a working chapter
+N-1. Each chapter's README explains the concepts and gives hints.
+
+| chapter | where | what to implement |
+| --- | --- | --- |
+{table}
+
+### Testing one chapter
+
+```sh
+make grade CH=ch1-boot                           # or: cd ch1-boot && make test
+make grade CH=ch1-boot PYTEST_ARGS="-k nonce -x" # one test, stop at the first failure
+make test                                        # every chapter, as CI does
+```
+
+Chapter N is graded on the tests of stages 1 to N. The grader prints
+`Score: X/Y`; the serial log of each failed test is kept in `grader/logs/`.
+
+### Submitting
+
+Commit and push to your course repository. CI (`.github/workflows/grade.yml`)
+runs `bash .ci/run`: the formatting check (`make format-check`; `make format`
+fixes it), then the grader on every chapter. It publishes
+`grader/results.json` (your score, Gradescope format) and `grader/junit.xml`
+as artifacts of the run, and shows red until every chapter has full marks.
+"""
+
+
+# -- command line -----------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", type=Path, default=REPO, help="the reference tree (default: this repository)")
+    ap.add_argument("--out", type=Path, help="where to write the handout (default build/handout)")
+    ap.add_argument("--check", action="store_true", help="only validate the markers")
+    ap.add_argument("--list", action="store_true", help="print every LAB region")
+    ap.add_argument("--only", metavar="FILE:LINE",
+                    help="stub only the region whose BEGIN marker is at FILE:LINE")
+    args = ap.parse_args(argv)
+    root = args.root.resolve()
+
+    try:
+        marked = collect(root, tree_files(root))
+    except MarkerError as e:
+        for line in e.errors:
+            print(line, file=sys.stderr)
+        print(f"handout: {len(e.errors)} marker error(s)", file=sys.stderr)
+        return 1
+    regions = [r for _, rs in marked.values() for r in rs]
+    if args.list:
+        for r in sorted(regions, key=lambda r: (chapter_number(r.path), r.path, r.begin)):
+            print(r)
+        return 0
+    if args.check:
+        print(f"handout: LAB markers OK ({len(regions)} regions in {len(marked)} files)")
+        return 0
+
+    if args.only:
+        chosen = [r for r in regions if r.where == args.only]
+        if not chosen:
+            print(f"handout: no LAB region begins at {args.only}", file=sys.stderr)
+            return 1
+        out = args.out or root / "build" / "handout-one"
+        write_tree(root, out, lambda r: r == chosen[0], student=False)
+        print(f"handout: {out}: only {chosen[0]} stubbed")
+        return 0
+
+    out = args.out or root / "build" / "handout"
+    stubs = write_tree(root, out, lambda r: r.lab == chapter_number(r.path))
+    print(f"handout: {out}: {len(stubs)} lab regions stubbed, "
+          f"{len(regions) - len(stubs)} earlier-lab regions kept solved")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
