@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""The grader proves the labs are real (`make labs-check`; CI runs it).
+
+For every chapter N (chN-*) of the reference:
+
+  reference   the tree with every region solved passes all stage-N tests
+              on chapter N (the baseline the other runs are compared with);
+  handout     the students' handout (tools/handout.py) of chapter N builds,
+              is clang-format clean, and loses points on the stage-N tests
+              (a test that the reference passes fails);
+  region      for each LAB N region of chapter N, a tree in which only that
+              region is stubbed builds, and some stage-N test result differs
+              from the reference's: a region that no test notices is named
+              (file:line and description) and fails the check.
+
+Each run grades one generated tree with the grader copied into it (the
+repository's grader/, verbatim), `--tree <tree> --chapter chN-x --stage N`,
+so that parallel runs keep their logs and results apart and the
+repository's grader/logs stays that of `make test`. Runs go in parallel
+(--jobs, default the number of CPUs); the handout and region runs stop at
+their first failing test (-x), which is all they need to know.
+
+    tools/labs_real.py [--jobs N] [--chapter chN-x ...] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import handout  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    kind: str  # reference, handout, region
+    chapter: str
+    stage: int
+    tree: Path
+    region: handout.Region | None = None
+    exitfirst: bool = False
+    # filled in by grade()
+    build_error: str = ""
+    results: dict[str, bool] = field(default_factory=dict)
+    score: tuple[int, int] = (0, 0)
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        if self.region:
+            return f"{self.region.path.replace('/', '_')}_{self.region.begin}"
+        return f"{self.kind}-{self.chapter}"
+
+
+def python() -> str:
+    """A python3 with pytest, found the way the Makefile finds it."""
+    r = subprocess.run([str(REPO / "tools" / "python.sh")], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else sys.executable
+
+
+def share_libfdt(tree: Path) -> None:
+    """Every tree links the repository's libfdt cache (build/third_party),
+    as every chapter of the repository does, instead of building its own."""
+    cache = REPO / "build" / "third_party"
+    cache.mkdir(parents=True, exist_ok=True)
+    (tree / "build").mkdir(exist_ok=True)
+    os.symlink(cache, tree / "build" / "third_party")
+
+
+def make_tree(path: Path, stub) -> Path:
+    handout.write_tree(REPO, path, stub, student=False)
+    share_libfdt(path)
+    return path
+
+
+def grade(run: Run, py: str, results_dir: Path) -> Run:
+    t0 = time.monotonic()
+    b = subprocess.run(["make", "-s", "-C", str(run.tree / run.chapter)], capture_output=True,
+                       text=True)
+    if b.returncode != 0:
+        run.build_error = (b.stdout + b.stderr).strip()
+        run.seconds = time.monotonic() - t0
+        return run
+    out = results_dir / f"{run.name}.json"
+    # `--opt=value`: a bare path after an option that pytest does not know
+    # before it loads conftest.py would be taken for a test path.
+    cmd = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--tree={run.tree}",
+           f"--chapter={run.chapter}", f"--stage={run.stage}", f"--results={out}", "."]
+    if run.exitfirst:
+        cmd.append("-x")
+    try:
+        p = subprocess.run(cmd, cwd=run.tree / "grader", capture_output=True, text=True,
+                           timeout=900)
+    except subprocess.TimeoutExpired:
+        run.error = "the grader did not finish within 15 minutes"
+        run.seconds = time.monotonic() - t0
+        return run
+    # pytest: 0 all passed, 1 some failed; anything else is not a grade
+    if p.returncode not in (0, 1) or not out.exists():
+        run.error = f"the grader failed (status {p.returncode}):\n" + tail(p.stdout + p.stderr)
+    else:
+        data = json.loads(out.read_text())
+        run.results = {t["name"]: t["score"] == t["max_score"] for t in data["tests"]}
+        run.score = (data["score"], data["max_score"])
+    run.seconds = time.monotonic() - t0
+    return run
+
+
+def tail(text: str, n: int = 25) -> str:
+    return "\n".join("    " + ln for ln in text.strip().splitlines()[-n:])
+
+
+def clang_format_errors(tree: Path, files: list[str]) -> str:
+    """What the handout's own `make format-check` would say (students' CI
+    runs it first)."""
+    if not shutil.which("clang-format"):
+        return ""
+    c = [f for f in files if f.startswith("ch") and f.endswith((".c", ".h"))]
+    p = subprocess.run(["clang-format", "--dry-run", "-Werror"] + c, cwd=tree,
+                       capture_output=True, text=True)
+    bad = sorted({ln.split(":", 1)[0] for ln in p.stderr.splitlines()
+                  if "-Wclang-format-violations" in ln})
+    return "" if p.returncode == 0 else ", ".join(bad) or p.stderr
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 2,
+                    help="grader runs at once (default: the number of CPUs)")
+    ap.add_argument("--chapter", action="append", default=[], help="check only this chapter")
+    ap.add_argument("--keep", type=Path, help="generate the trees here and keep them")
+    args = ap.parse_args(argv)
+    t0 = time.monotonic()
+
+    try:
+        marked = handout.collect(REPO, handout.tree_files(REPO))
+    except handout.MarkerError as e:
+        print("\n".join(e.errors), file=sys.stderr)
+        return 1
+    regions = [r for _, rs in marked.values() for r in rs]
+    chapters = [(int(m.group(1)), d.name) for d in sorted(REPO.iterdir())
+                if (m := handout.CHAPTER_RE.fullmatch(d.name)) and (d / "Makefile").exists()]
+    if args.chapter:
+        unknown = set(args.chapter) - {c for _, c in chapters}
+        if unknown:
+            ap.error(f"no such chapter: {', '.join(sorted(unknown))}")
+        chapters = [(n, c) for n, c in chapters if c in args.chapter]
+
+    work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="hvlab-labs-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results_dir = work / "results"
+    results_dir.mkdir(exist_ok=True)
+    failures: list[str] = []
+    try:
+        solved = make_tree(work / "reference", lambda r: False)
+        student = work / "handout"
+        handout.write_tree(REPO, student, lambda r: r.lab == handout.chapter_number(r.path))
+        share_libfdt(student)
+        fmt = clang_format_errors(student, handout.chapter_diff.walk_files(student))
+        if fmt:
+            failures.append("the handout is not clang-format clean (the students' CI "
+                            f"would fail): {fmt}")
+
+        # One build of the shared libfdt before the runs race for it.
+        first = chapters[0][1] if chapters else None
+        if first:
+            subprocess.run(["make", "-s", "-C", str(solved / first),
+                            str(solved / "build/third_party/libfdt/libfdt.a")],
+                           capture_output=True)
+
+        own = {c: sorted((r for r in regions if r.chapter == c and r.lab == n),
+                         key=lambda r: (r.path, r.begin)) for n, c in chapters}
+        for n, c in chapters:
+            if not own[c]:
+                failures.append(f"{c}: no LAB {n} region, so its handout cannot lose points")
+
+        py = python()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            refs = list(pool.map(lambda nc: grade(Run("reference", nc[1], nc[0], solved), py,
+                                                  results_dir), chapters))
+            baseline = {r.chapter: r for r in refs}
+            runs = []
+            for n, c in chapters:
+                # Against a reference that passes everything, the first
+                # failure is proof enough, and stubs that hang cost a
+                # timeout per test: stop there (-x).
+                clean = baseline[c].results and all(baseline[c].results.values())
+                runs.append(Run("handout", c, n, student, exitfirst=bool(clean)))
+                for i, r in enumerate(own[c]):
+                    tree = make_tree(work / f"region-{c}-{i}", lambda x, r=r: x == r)
+                    runs.append(Run("region", c, n, tree, region=r, exitfirst=bool(clean)))
+            done = list(pool.map(lambda run: grade(run, py, results_dir), runs))
+
+        for n, c in chapters:
+            print(f"== {c} (stage {n})", flush=True)
+            ref = baseline[c]
+            if ref.build_error or ref.error or not ref.results or not all(ref.results.values()):
+                why = ref.build_error or ref.error or (
+                    "no stage-%d tests" % n if not ref.results else
+                    "fails " + ", ".join(t for t, ok in sorted(ref.results.items()) if not ok))
+                failures.append(f"{c}: the reference does not pass its stage-{n} tests: {why}")
+                print(f"  reference   FAIL  {why.splitlines()[0]}")
+            else:
+                print(f"  reference   ok    {ref.score[0]}/{ref.score[1]} ({ref.seconds:.0f}s)")
+            for run in done:
+                if run.chapter != c:
+                    continue
+                what = f"{run.region.where} ({run.region.desc})" if run.region else "handout"
+                if run.build_error:
+                    failures.append(f"{c}: {what}: " + ("the stub" if run.region else "it")
+                                    + " does not build:\n" + tail(run.build_error))
+                    print(f"  {run.kind:<10}  FAIL  does not build: {what}")
+                elif run.error:
+                    failures.append(f"{c}: {what}: {run.error}")
+                    print(f"  {run.kind:<10}  FAIL  {what}: grader error")
+                elif run.kind == "handout":
+                    lost = sorted(t for t, ok in run.results.items()
+                                  if not ok and ref.results.get(t))
+                    if lost:
+                        print(f"  handout     ok    builds, loses points: {lost[0]} fails "
+                              f"({run.seconds:.0f}s)")
+                    else:
+                        failures.append(f"{c}: the handout loses no points on the stage-{n} "
+                                        f"tests ({run.score[0]}/{run.score[1]})")
+                        print("  handout     FAIL  loses no points")
+                else:
+                    changed = sorted(t for t, ok in run.results.items()
+                                     if ref.results.get(t) != ok)
+                    if changed:
+                        print(f"  region      ok    {what}: noticed by {changed[0]} "
+                              f"({run.seconds:.0f}s)")
+                    else:
+                        failures.append(f"{c}: no stage-{n} test notices when this region is "
+                                        f"stubbed: {what}")
+                        print(f"  region      FAIL  {what}: no test notices")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(f"labs check: {time.monotonic() - t0:.0f}s, {len(failures)} failure(s)", flush=True)
+    for f in failures:
+        print(f"FAIL {f}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
