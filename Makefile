@@ -5,6 +5,9 @@
 #   make grade CH=ch1-boot   grade one chapter (its stages 1..N)
 #   make format              apply .clang-format to every chapter's C code
 #   make format-check        what CI runs: fail on any formatting difference
+#   make handout [OUT=dir]   the students' tree, labs taken out (default build/handout)
+#   make labs-check          prove the labs are real: every handout loses points
+#   make diffs               regenerate each chapter README's diff against the previous
 #   make clean               remove every build output and the grader's logs
 #
 # Missing Debian packages are installed first (tools/deps.sh).
@@ -20,9 +23,13 @@ XDIST       = $(shell $(PYTHON) -c 'import xdist' >/dev/null 2>&1 && echo "-n au
 PYTEST_ARGS ?=
 GRADER       = cd grader && $(PYTHON) -m pytest $(XDIST) --junitxml=junit.xml $(PYTEST_ARGS)
 
+# The course tools need only the standard library.
+PY3 ?= python3
+OUT ?= build/handout
+
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 2>/dev/null)
 
-.PHONY: all deps build run test grade format format-check clean
+.PHONY: all deps build run test grade format format-check handout labs-check diffs clean
 
 all: build
 
@@ -48,6 +55,16 @@ format:
 
 format-check:
 	clang-format --dry-run -Werror $(C_SOURCES)
+
+handout:
+	@$(PY3) tools/handout.py --check
+	$(PY3) tools/handout.py --out $(OUT)
+
+labs-check: deps
+	$(PYTHON) tools/labs_real.py
+
+diffs:
+	$(PY3) tools/chapter_diff.py
 
 clean:
 	@for ch in $(CHAPTERS); do $(MAKE) -s -C $$ch clean; done
