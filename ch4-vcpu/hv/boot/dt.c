@@ -7,6 +7,46 @@
 
 struct platform platform;
 
+/* Every node's parent, found in one walk: libfdt's fdt_parent_offset walks
+ * the tree from the root on every call, which made discovery the largest
+ * part of the boot time (make bench). Sorted by offset, as the walk finds them. */
+#define MAX_DT_NODES 256
+static struct {
+	int node, parent;
+} node_index[MAX_DT_NODES];
+static int node_count;
+
+static void index_nodes(const void *fdt)
+{
+	int parents[32] = {-1};
+	int depth = 0;
+	node_count = 0;
+	for (int node = 0; node >= 0 && node_count < MAX_DT_NODES;
+	     node = fdt_next_node(fdt, node, &depth)) {
+		if (depth < 0 || depth >= 32)
+			break;
+		parents[depth] = node;
+		node_index[node_count].node = node;
+		node_index[node_count].parent = depth ? parents[depth - 1] : -FDT_ERR_NOTFOUND;
+		node_count++;
+	}
+}
+
+static int parent_of(const void *fdt, int node)
+{
+	int lo = 0, hi = node_count - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		if (node_index[mid].node == node)
+			return node_index[mid].parent;
+		if (node_index[mid].node < node)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return fdt_parent_offset(fdt, node); /* not indexed: the slow way */
+}
+
 static uint64_t read_cells(const fdt32_t *cells, int count)
 {
 	uint64_t v = 0;
@@ -20,7 +60,7 @@ static uint64_t read_cells(const fdt32_t *cells, int count)
 static int dt_read_reg(const void *fdt, int node, int index, uint64_t *base, uint64_t *size)
 {
 	/* LAB 1 BEGIN: decode one (address, size) pair of a node's reg property */
-	int parent = fdt_parent_offset(fdt, node);
+	int parent = parent_of(fdt, node);
 	if (parent < 0)
 		return parent;
 	int ac = fdt_address_cells(fdt, parent);
@@ -76,23 +116,6 @@ static int find_compatible(const void *fdt, const char *const *compatibles)
 				return node;
 	}
 	return -1;
-}
-
-static void discover_memory(const void *fdt)
-{
-	int node = -1;
-	while ((node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory",
-	                                             sizeof("memory"))) >= 0) {
-		if (!node_enabled(fdt, node))
-			continue;
-		for (int i = 0; platform.ram_count < MAX_MEM_REGIONS; i++) {
-			struct mem_range *r = &platform.ram[platform.ram_count];
-			if (dt_read_reg(fdt, node, i, &r->base, &r->size) < 0)
-				break;
-			if (r->size)
-				platform.ram_count++;
-		}
-	}
 }
 
 static void add_reserved(uint64_t base, uint64_t size, const char *name, bool nomap)
@@ -179,32 +202,59 @@ static void discover_uart(const void *fdt)
 	platform.uart_clock = prop_u32(fdt, node, "clock-frequency", 0);
 }
 
-static void discover_devices(const void *fdt)
+static bool compatible_with(const char *list, int len, const char *name)
 {
-	static const char *const intcs[] = {"riscv,plic0", "sifive,plic-1.0.0", "riscv,aplic",
-	                                    NULL};
-	int node = find_compatible(fdt, intcs);
-	if (node >= 0) {
-		read_device(fdt, node, &platform.intc);
-		platform.intc_sources = prop_u32(fdt, node, "riscv,ndev", 0);
-	}
+	return list && fdt_stringlist_contains(list, len, name);
+}
 
-	static const char *const finishers[] = {"sifive,test0", NULL};
-	node = find_compatible(fdt, finishers);
-	if (node >= 0)
-		read_device(fdt, node, &platform.test_finisher);
+static void add_virtio_slot(const void *fdt, int node)
+{
+	if (platform.virtio_count >= MAX_VIRTIO_SLOTS)
+		return;
+	struct dt_device dev = {0};
+	read_device(fdt, node, &dev);
+	/* kept in address order (the tree lists them in reverse) */
+	int i = platform.virtio_count++;
+	for (; i > 0 && platform.virtio[i - 1].base > dev.base; i--)
+		platform.virtio[i] = platform.virtio[i - 1];
+	platform.virtio[i] = dev;
+}
 
-	/* virtio-mmio slots, kept in address order (the tree lists them in reverse). */
-	node = -1;
-	while ((node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) >= 0) {
-		if (!node_enabled(fdt, node) || platform.virtio_count >= MAX_VIRTIO_SLOTS)
+/* One walk over every node, each looked at once: memory, the interrupt
+ * controller, QEMU's test finisher, the virtio-mmio slots. (ch1 finds each
+ * with its own search; with several searches over the whole tree, discovery
+ * was the largest part of boot time, which make bench measures from here on.) */
+static void scan_nodes(const void *fdt)
+{
+	for (int k = 0; k < node_count; k++) {
+		int node = node_index[k].node, len;
+		if (!node_enabled(fdt, node))
 			continue;
-		struct dt_device dev = {0};
-		read_device(fdt, node, &dev);
-		int i = platform.virtio_count++;
-		for (; i > 0 && platform.virtio[i - 1].base > dev.base; i--)
-			platform.virtio[i] = platform.virtio[i - 1];
-		platform.virtio[i] = dev;
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		if (type && !strcmp(type, "memory")) {
+			for (int i = 0; platform.ram_count < MAX_MEM_REGIONS; i++) {
+				struct mem_range *r = &platform.ram[platform.ram_count];
+				if (dt_read_reg(fdt, node, i, &r->base, &r->size) < 0)
+					break;
+				if (r->size)
+					platform.ram_count++;
+			}
+			continue;
+		}
+		const char *compat = fdt_getprop(fdt, node, "compatible", &len);
+		if (!compat)
+			continue;
+		if (!platform.intc.present && (compatible_with(compat, len, "riscv,plic0") ||
+		                               compatible_with(compat, len, "sifive,plic-1.0.0") ||
+		                               compatible_with(compat, len, "riscv,aplic"))) {
+			read_device(fdt, node, &platform.intc);
+			platform.intc_sources = prop_u32(fdt, node, "riscv,ndev", 0);
+		} else if (!platform.test_finisher.present &&
+		           compatible_with(compat, len, "sifive,test0")) {
+			read_device(fdt, node, &platform.test_finisher);
+		} else if (compatible_with(compat, len, "virtio,mmio")) {
+			add_virtio_slot(fdt, node);
+		}
 	}
 }
 
@@ -215,13 +265,13 @@ int dt_discover(const void *fdt)
 		return err;
 	platform.fdt = fdt;
 	platform.fdt_size = fdt_totalsize(fdt);
+	index_nodes(fdt);
 	platform.model = fdt_getprop(fdt, 0, "model", NULL);
 
-	discover_memory(fdt);
+	scan_nodes(fdt);
 	discover_reserved(fdt);
 	discover_harts(fdt);
 	discover_uart(fdt);
-	discover_devices(fdt);
 
 	int chosen = fdt_path_offset(fdt, "/chosen");
 	platform.bootargs = chosen >= 0 ? fdt_getprop(fdt, chosen, "bootargs", NULL) : NULL;
@@ -295,7 +345,7 @@ static bool ranges_claim(const void *fdt, int node, uint64_t addr)
 	const fdt32_t *r = fdt_getprop(fdt, node, "ranges", &len);
 	if (!r || len <= 0)
 		return false;
-	int parent = fdt_parent_offset(fdt, node);
+	int parent = parent_of(fdt, node);
 	int child_ac = fdt_address_cells(fdt, node);
 	int parent_ac = fdt_address_cells(fdt, parent);
 	int sc = fdt_size_cells(fdt, node);
@@ -313,8 +363,8 @@ static bool ranges_claim(const void *fdt, int node, uint64_t addr)
 
 static bool claimed(const void *fdt, uint64_t addr)
 {
-	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0;
-	     node = fdt_next_node(fdt, node, NULL)) {
+	for (int k = 0; k < node_count; k++) {
+		int node = node_index[k].node;
 		uint64_t base, size;
 		for (int i = 0; dt_read_reg(fdt, node, i, &base, &size) == 0; i++)
 			if (in_range(addr, base, size))

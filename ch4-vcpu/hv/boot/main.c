@@ -115,6 +115,9 @@ static bool check_h_extension(unsigned long boot_hartid)
 	return ok && platform.hart_count > 0;
 }
 
+/* instret at _start (entry.S), for make bench */
+unsigned long boot_instret;
+
 __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 {
 	smp_init_boot_hart(hartid);
@@ -134,6 +137,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	console_use_uart();
 
 	printf("hvlab %s: hypervisor on boot hart %lu\n", HVLAB_CHAPTER, hartid);
+	printf("boot: entered at instret %lu\n", boot_instret);
 	print_sbi();
 	print_platform();
 
@@ -172,15 +176,18 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	if (online != platform.hart_count)
 		panic("%d harts did not come online", platform.hart_count - online);
 
-	selftest_exceptions();
-	uint64_t seed = bootarg("seed", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0x5eed;
-	selftest_registers(seed);
-	selftest_ipis();
-	selftest_wx();
-	selftest_gstage();
-	unsigned long window_ms =
-	    bootarg("timer_ms", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 100;
-	selftest_timer(window_ms);
+	/* The earlier chapters' self-tests, unless selftest=off (make bench). */
+	if (!bootarg("selftest", arg, sizeof(arg)) || strcmp(arg, "off")) {
+		selftest_exceptions();
+		uint64_t seed = bootarg("seed", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0x5eed;
+		selftest_registers(seed);
+		selftest_ipis();
+		selftest_wx();
+		selftest_gstage();
+		unsigned long window_ms =
+		    bootarg("timer_ms", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 100;
+		selftest_timer(window_ms);
+	}
 	if (bootarg("panic", arg, sizeof(arg)))
 		selftest_panic(arg);
 

@@ -1,5 +1,8 @@
-/* Byte-at-a-time string functions: simple and obviously correct; nothing
- * here is on a hot path. */
+/* String functions: byte at a time, simple and obviously correct, except
+ * memcpy and memset, which move 8 bytes at a time when both ends allow it:
+ * zeroing guest RAM and page tables is on the boot path (make bench). */
+#include <stdint.h>
+
 #include "lib/string.h"
 
 void *memchr(const void *s, int c, size_t n)
@@ -24,6 +27,14 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+		for (; n >= 32; n -= 32, d += 32, s += 32) {
+			((uint64_t *)d)[0] = ((const uint64_t *)s)[0];
+			((uint64_t *)d)[1] = ((const uint64_t *)s)[1];
+			((uint64_t *)d)[2] = ((const uint64_t *)s)[2];
+			((uint64_t *)d)[3] = ((const uint64_t *)s)[3];
+		}
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -46,6 +57,19 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *s, int c, size_t n)
 {
 	unsigned char *p = s;
+	if (((uintptr_t)p & 7) == 0) {
+		uint64_t v = 0x0101010101010101ULL * (unsigned char)c;
+		for (; n >= 64; n -= 64, p += 64) {
+			((uint64_t *)p)[0] = v;
+			((uint64_t *)p)[1] = v;
+			((uint64_t *)p)[2] = v;
+			((uint64_t *)p)[3] = v;
+			((uint64_t *)p)[4] = v;
+			((uint64_t *)p)[5] = v;
+			((uint64_t *)p)[6] = v;
+			((uint64_t *)p)[7] = v;
+		}
+	}
 	while (n--)
 		*p++ = (unsigned char)c;
 	return s;

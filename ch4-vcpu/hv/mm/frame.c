@@ -70,17 +70,24 @@ void frame_init(void)
 	if (nframes > MAX_FRAMES)
 		nframes = MAX_FRAMES;
 
-	/* Everything starts in use; RAM is then released, and what is taken
-	 * within it is claimed back. */
+	/* Everything starts in use; RAM is then released (64 frames to a word
+	 * where it can), and what is taken within it is claimed back. */
 	memset(bitmap, 0xff, sizeof(bitmap));
 	for (int i = 0; i < platform.ram_count; i++) {
 		uint64_t s = ALIGN_UP(platform.ram[i].base, PAGE_SIZE);
 		uint64_t e = ALIGN_DOWN(platform.ram[i].base + platform.ram[i].size, PAGE_SIZE);
-		for (uint64_t pa = s; pa < e && ((pa - base) >> PAGE_SHIFT) < nframes;
-		     pa += PAGE_SIZE) {
-			set_used((pa - base) >> PAGE_SHIFT, false);
-			stats.total++;
+		unsigned long first = (s - base) >> PAGE_SHIFT, end = (e - base) >> PAGE_SHIFT;
+		if (end > nframes)
+			end = nframes;
+		for (unsigned long f = first; f < end;) {
+			if (f % 64 == 0 && f + 64 <= end) {
+				bitmap[f / 64] = 0;
+				f += 64;
+			} else {
+				set_used(f++, false);
+			}
 		}
+		stats.total += end > first ? end - first : 0;
 	}
 	stats.image = claim((uint64_t)__image_start, (uint64_t)__image_end);
 	stats.fdt = claim((uint64_t)platform.fdt, (uint64_t)platform.fdt + platform.fdt_size);

@@ -4,7 +4,9 @@
  *     and BSS R+W; the symbol table after BSS is read-only;
  *   - the rest of RAM R+W, never X (1 GiB and 2 MiB pages where aligned);
  *   - the devices that the device tree names R+W, never X;
- *   - two pages where no device is, for the access-fault self-tests.
+ *   - on request (sv39_map_unclaimed), two pages where no device is, for the
+ *     access-fault self-tests, so that they meet the bus's access fault
+ *     rather than a page fault of this table.
  * Reserved regions marked "no-map" (the firmware's own) are left unmapped:
  * the hypervisor has no business there, and a stray access faults instead
  * of hitting PMP. Other reserved memory is mapped but never allocated. */
@@ -80,12 +82,20 @@ void sv39_init(void)
 	for (int i = 0; i < platform.virtio_count; i++)
 		map_device(&platform.virtio[i]);
 	/* LAB 3 END */
+}
 
-	/* One page where nothing is, so that the trap self-tests still meet
-	 * the bus's access fault rather than a page fault of this table. */
-	uint64_t hole = dt_unclaimed_address();
-	if (hole)
-		map_or_panic(hole, hole + 2 * PAGE_SIZE, PTE_R | PTE_W, "unclaimed probe page");
+uint64_t sv39_map_unclaimed(void)
+{
+	static uint64_t hole;
+	if (!hole) {
+		hole = dt_unclaimed_address();
+		if (hole) {
+			map_or_panic(hole, hole + 2 * PAGE_SIZE, PTE_R | PTE_W,
+			             "unclaimed probe page");
+			asm volatile("sfence.vma" ::: "memory");
+		}
+	}
+	return hole;
 }
 
 void sv39_enable_on_this_hart(void)

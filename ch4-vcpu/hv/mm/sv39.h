@@ -9,6 +9,9 @@
 void sv39_init(void);
 /* Switches this hart to the table (satp) and flushes its TLB. */
 void sv39_enable_on_this_hart(void);
+/* Maps two pages at an address that the device tree leaves unclaimed and
+ * returns it (0 when there is none): accesses there reach the bus and fault. */
+uint64_t sv39_map_unclaimed(void);
 /* The root, for reports and GDB. */
 uint64_t sv39_root(void);
 

@@ -6,6 +6,7 @@
 #include "lib/extable.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "mm/sv39.h"
 #include "selftest/selftest.h"
 
 #define SELFTEST __attribute__((noinline, used))
@@ -82,7 +83,7 @@ static void expect(void (*raise)(void), const char *name, unsigned long causes)
 
 void selftest_exceptions(void)
 {
-	unclaimed = dt_unclaimed_address();
+	unclaimed = sv39_map_unclaimed();
 	printf("selftest: 0x%lx is neither RAM nor a device\n", (unsigned long)unclaimed);
 
 	EXPECT(selftest_ebreak, BIT(EXC_BREAKPOINT));

@@ -1,6 +1,7 @@
 /* A panic three calls deep, on request (bootargs panic=1 or panic=fault),
  * for the backtrace to name depth 3, 2 and 1 in that order. */
 #include "lib/panic.h"
+#include "mm/sv39.h"
 #include "lib/string.h"
 #include "selftest/selftest.h"
 
@@ -11,7 +12,7 @@
 FRAME void selftest_panic_depth3(const char *how)
 {
 	if (!strcmp(how, "fault"))
-		(void)*(volatile unsigned long *)dt_unclaimed_address();
+		(void)*(volatile unsigned long *)sv39_map_unclaimed();
 	panic("deliberate panic (panic=%s)", how);
 }
 
