@@ -80,11 +80,41 @@ int pt_map(struct pagetable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64
 	return 0;
 }
 
+/* Replaces a huge leaf by a table of the next level's pages, the same
+ * memory with the same flags, so that part of it can be unmapped. */
+static bool split_leaf(uint64_t *pte, int level)
+{
+	uint64_t table = frame_alloc();
+	if (!table)
+		return false;
+	uint64_t flags = *pte & ((1UL << PTE_PPN_SHIFT) - 1);
+	uint64_t pa = PTE_TO_PA(*pte);
+	for (unsigned i = 0; i < 512; i++)
+		((uint64_t *)table)[i] = PA_TO_PTE(pa + i * LEVEL_SIZE(level - 1)) | flags;
+	*pte = PA_TO_PTE(table) | PTE_V;
+	return true;
+}
+
+/* The 4 KiB leaf for va, splitting huge pages on the way; NULL when unmapped. */
+static uint64_t *walk_split(const struct pagetable *pt, uint64_t va)
+{
+	uint64_t *table = (uint64_t *)pt->root;
+	for (int level = PT_LEVELS - 1; level > 0; level--) {
+		uint64_t *pte = &table[pt_index(pt, va, level)];
+		if (!(*pte & PTE_V))
+			return NULL;
+		if (is_leaf(*pte) && !split_leaf(pte, level))
+			return NULL;
+		table = (uint64_t *)PTE_TO_PA(*pte);
+	}
+	return &table[pt_index(pt, va, 0)];
+}
+
 unsigned long pt_unmap(struct pagetable *pt, uint64_t va, uint64_t size)
 {
 	unsigned long n = 0;
 	for (uint64_t end = va + size; va < end; va += PAGE_SIZE) {
-		uint64_t *pte = walk(pt, va, 0, false);
+		uint64_t *pte = walk_split(pt, va);
 		if (!pte || !(*pte & PTE_V))
 			continue;
 		if (*pte & PTE_OWNED)

@@ -40,8 +40,9 @@ struct pagetable {
  * range overlaps an existing mapping. */
 int pt_map(struct pagetable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags,
            bool allow_huge);
-/* Removes the 4 KiB mappings of [va, va + size), freeing OWNED frames;
- * returns how many pages were mapped. */
+/* Removes the mappings of [va, va + size), splitting huge pages that it
+ * covers in part, and frees OWNED frames; returns how many 4 KiB pages were
+ * mapped. */
 unsigned long pt_unmap(struct pagetable *pt, uint64_t va, uint64_t size);
 /* The leaf PTE that translates va, or 0; *pa gets the translation. */
 uint64_t pt_lookup(const struct pagetable *pt, uint64_t va, uint64_t *pa);
