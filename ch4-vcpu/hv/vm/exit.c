@@ -57,14 +57,18 @@ static void reflect_illegal(struct vcpu *v)
 void vm_handle_exit(struct vcpu *v)
 {
 	struct vcpu_context *c = &v->ctx;
+	if (c->scause == EXC_ECALL_VS) { /* the most frequent exit first */
+		sbi_handle(v);
+		return;
+	}
 	if (c->scause & SCAUSE_INTERRUPT) {
 		host_interrupt(v);
 		return;
 	}
+	/* Nothing has trapped since the exit: these still describe it. */
+	c->htval = csr_read(htval);
+	c->htinst = csr_read(htinst);
 	switch (c->scause) {
-	case EXC_ECALL_VS:
-		sbi_handle(v);
-		break;
 	case EXC_LOAD_GUEST_PAGE:
 	case EXC_STORE_GUEST_PAGE:
 		mmio_handle_fault(v);

@@ -45,6 +45,7 @@ void vcpu_load(struct vcpu *v)
 	csr_write(vscause, vs->vscause);
 	csr_write(vstval, vs->vstval);
 	csr_write(vsatp, vs->vsatp);
+	csr_write(hstatus, v->ctx.hstatus);
 	gstage_activate(&v->vm->gs);
 	/* Translations cached for the guest's own page tables belong to
 	 * whichever vCPU ran here before: drop them unless it was this one. */
@@ -73,7 +74,7 @@ void vcpu_put(struct vcpu *v)
 	vs->vscause = csr_read(vscause);
 	vs->vstval = csr_read(vstval);
 	vs->vsatp = csr_read(vsatp);
-
+	v->ctx.hstatus = csr_read(hstatus);
 	/* The guest changed its FP registers: keep them before another vCPU,
 	 * or this one on another hart, needs the hart's. */
 	if ((v->ctx.sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
@@ -86,9 +87,8 @@ void vcpu_put(struct vcpu *v)
 }
 
 void vcpu_enter(struct vcpu *v)
-{
-	/* A guest timer that is due: raise the guest's timer interrupt. */
-	if (time_now() >= v->timer_deadline)
+{ /* A guest timer that is due: raise the guest's timer interrupt. */
+	if (v->timer_deadline != ~0UL && time_now() >= v->timer_deadline)
 		v->hvip |= HVIP_VSTIP;
 	if (v->ipi_pending && __atomic_exchange_n(&v->ipi_pending, 0, __ATOMIC_ACQ_REL))
 		v->hvip |= HVIP_VSSIP;

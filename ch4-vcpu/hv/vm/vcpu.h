@@ -33,8 +33,9 @@ struct vcpu_context {
 	unsigned long host_sp, host_ra, host_gp, host_tp, host_s[12];
 	unsigned long sepc;    /* guest pc */
 	unsigned long sstatus; /* SPP: the guest's privilege (VS or VU); FS: FP use */
-	unsigned long hstatus; /* SPV, SPVP, VTW... */
-	/* Filled in by an exit: */
+	unsigned long hstatus; /* SPV, SPVP, VTW...: in the CSR while loaded */
+	/* Filled in by an exit (htval and htinst by vm_handle_exit, for the
+	 * causes that set them): */
 	unsigned long scause, stval, htval, htinst;
 };
 

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""make bench: instruction counts, measured under QEMU with -icount shift=0.
+
+With icount, QEMU retires one instruction per virtual time unit and instret
+counts exactly, so the figures are the same on every machine. Runs on the
+highest chapter that has the bench guest (guest/bench.c) and reports:
+
+  - a null SBI call round trip (sbi_get_spec_version from the guest);
+  - an emulated MMIO read round trip (the guest reads its UART's LSR);
+  - instructions from the hypervisor's first instruction to the guest's;
+  - the image sizes, and the smallest guest memory that boots.
+
+Prints a table, writes bench/results.json, and rewrites the table between
+the bench markers of the top-level README.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QEMU = "qemu-system-riscv64"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def chapter_with_bench() -> Path:
+    chapters = sorted((d for d in ROOT.glob("ch[0-9]*-*") if (d / "guest" / "bench.c").exists()),
+                      key=lambda d: int(re.match(r"ch(\d+)", d.name)[1]))
+    if not chapters:
+        sys.exit("bench: no chapter has guest/bench.c yet")
+    return chapters[-1]
+
+
+def run(chapter: Path, append: str, mem="256M") -> str:
+    cmd = [QEMU, "-machine", "virt", "-cpu", "rv64", "-m", mem, "-smp", "1", "-bios", "default",
+           "-icount", "shift=0", "-display", "none", "-serial", "stdio", "-monitor", "none",
+           "-kernel", str(chapter / "build" / "hv.elf"), "-append", append]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        sys.exit(f"bench: the run failed (status {r.returncode}):\n{r.stdout[-3000:]}")
+    return r.stdout
+
+
+def symbol(elf: Path, name: str) -> int:
+    sys.path.insert(0, str(ROOT / "grader"))
+    from elf import Elf  # the grader's reader: no toolchain needed
+    return Elf(elf).symbol(name).addr
+
+
+def main() -> None:
+    chapter = chapter_with_bench()
+    subprocess.run(["make", "-s", "-C", str(chapter)], check=True)
+    out = run(chapter, "vm=bench:2M selftest=off")
+
+    def number(pattern: str) -> int:
+        m = re.search(pattern, out)
+        if not m:
+            sys.exit(f"bench: no /{pattern}/ in the output:\n{out[-2000:]}")
+        return int(m[1])
+
+    entry = number(r"\[hv\] boot: entered at instret (\d+)")
+    first = number(r"bench: first guest instruction at instret (\d+)")
+    results = {
+        "chapter": chapter.name,
+        "qemu": subprocess.run([QEMU, "--version"], capture_output=True,
+                               text=True).stdout.splitlines()[0],
+        "sbi_null_roundtrip": number(r"bench: sbi_null_roundtrip min (\d+)"),
+        "mmio_read_roundtrip": number(r"bench: mmio_read_roundtrip min (\d+)"),
+        "boot_to_first_guest_instruction": first - entry,
+    }
+
+    elf = chapter / "build" / "hv.elf"
+    results["hypervisor_image_bytes"] = symbol(elf, "__image_end") - symbol(elf, "__image_start")
+    results["hypervisor_text_bytes"] = symbol(elf, "__text_end") - symbol(elf, "__text_start")
+    results["bench_guest_image_bytes"] = (chapter / "build" / "guest" / "bench.bin").stat().st_size
+
+    # The smallest guest memory that boots: RAM comes in 2 MiB blocks.
+    smallest = None
+    for mib in (2, 4, 8, 16):
+        hello = run(chapter, f"vm=hello:{mib}M vm1.nonce=ok selftest=off")
+        if "hello via UART: nonce=ok" in hello:
+            smallest = mib
+            break
+    results["smallest_guest_memory_mib"] = smallest
+
+    rows = [
+        ("null SBI call round trip (instructions)", results["sbi_null_roundtrip"]),
+        ("MMIO read round trip (instructions)", results["mmio_read_roundtrip"]),
+        ("hypervisor entry to first guest instruction", results["boot_to_first_guest_instruction"]),
+        ("hypervisor image (bytes)", results["hypervisor_image_bytes"]),
+        ("hypervisor text (bytes)", results["hypervisor_text_bytes"]),
+        ("bench guest image (bytes)", results["bench_guest_image_bytes"]),
+        ("smallest guest memory that boots (MiB)", smallest),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"hvlab bench on {chapter.name} ({results['qemu']}, -icount shift=0)")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value:>10}")
+
+    (ROOT / "bench").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("written: bench/results.json")
+
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    if BEGIN in text and END in text:
+        table = "\n".join(["| measure | value |", "| --- | ---: |"] +
+                          [f"| {n} | {v:,} |" if isinstance(v, int) else f"| {n} | {v} |"
+                           for n, v in rows])
+        table = (f"Measured on {chapter.name} with {results['qemu']}, `-icount shift=0`:\n\n"
+                 + table)
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        readme.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+        print("updated: the table in README.md")
+
+
+if __name__ == "__main__":
+    main()
