@@ -19,9 +19,10 @@ _start:
 	la	sp, hart_stacks + HART_STACK_SIZE
 	la	t0, __bss_start
 	la	t1, __bss_end
-1:	bgeu	t0, t1, 2f
+1:	bgeu	t0, t1, 2f	/* 16 bytes a turn: the linker script aligns both ends to 16 */
 	sd	zero, 0(t0)
-	addi	t0, t0, 8
+	sd	zero, 8(t0)
+	addi	t0, t0, 16
 	j	1b
 2:
 	/* LAB 1 END */
@@ -55,7 +56,7 @@ secondary_entry:
 	j	4b
 	.size secondary_entry, . - secondary_entry
 
-	.section .bss.stacks, "aw", @nobits
+	.section .stacks, "aw", @nobits
 	.balign	16
 	.globl hart_stacks
 hart_stacks:

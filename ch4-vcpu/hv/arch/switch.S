@@ -1,15 +1,19 @@
 /* The world switch: from the hypervisor (HS-mode, V=0) into a guest (V=1)
  * and back (privileged spec §18.6 "Traps", §18.6.4 "Trap return").
  *
- * vcpu_switch(ctx) saves the hypervisor's callee-saved registers in ctx,
- * points sscratch at ctx and stvec at vm_exit_entry, loads the guest's
- * registers and `sret`s with hstatus.SPV = 1, which enters V=1 at sepc in
- * the privilege that sstatus.SPP names (VS or VU).
+ * vcpu_run(ctx) saves the hypervisor's callee-saved registers in ctx and
+ * enters the guest: sscratch points at ctx, stvec at vm_exit_entry, the
+ * guest's registers are loaded, and `sret` (hstatus.SPV = 1) enters V=1 at
+ * sepc, in the privilege that sstatus.SPP names (VS or VU).
  *
  * Any trap that the guest takes to HS-mode lands at vm_exit_entry with
  * every guest register intact. It swaps a0 with sscratch to get ctx, saves
- * the guest's registers and the trap CSRs there, restores the hypervisor's
- * registers and stvec, and returns from vcpu_switch as if from a call.
+ * the guest's registers and the trap CSRs there, takes back the
+ * hypervisor's stack and hart pointer (and its own sscratch and stvec), and
+ * calls vm_exit(ctx) in C. When that returns 0 the guest is entered again at
+ * once; otherwise the hypervisor's registers are restored and vcpu_run
+ * returns to the scheduler. The hypervisor's callee-saved registers are so
+ * saved once per time slice, not once per exit.
  *
  * Kept out of the round trip, for speed: hstatus (vcpu_load sets it and the
  * trap keeps SPV and SPVP right), htval and htinst (read by the exit handler
@@ -19,11 +23,11 @@
 #include "vm/vcpu.h"
 
 	.text
-	.globl vcpu_switch
-	.type vcpu_switch, @function
+	.globl vcpu_run
+	.type vcpu_run, @function
 	.balign 4
-vcpu_switch:
-	/* LAB 4 BEGIN: save the hypervisor's registers and enter the guest */
+vcpu_run:
+	/* LAB 4 BEGIN: save the hypervisor's registers, then enter the guest */
 	sd	sp, CTX_HOST_SP(a0)
 	sd	ra, CTX_HOST_RA(a0)
 	sd	tp, CTX_HOST_TP(a0)
@@ -39,7 +43,8 @@ vcpu_switch:
 	sd	s9, CTX_HOST_S(9)(a0)
 	sd	s10, CTX_HOST_S(10)(a0)
 	sd	s11, CTX_HOST_S(11)(a0)
-
+	/* fall through */
+enter_guest:
 	csrw	sscratch, a0
 	la	t0, vm_exit_entry
 	csrw	stvec, t0
@@ -47,7 +52,6 @@ vcpu_switch:
 	csrw	sepc, t0
 	ld	t0, CTX_SSTATUS(a0)
 	csrw	sstatus, t0
-
 	ld	x1, CTX_REG(1)(a0)
 	ld	x2, CTX_REG(2)(a0)
 	ld	x3, CTX_REG(3)(a0)
@@ -81,13 +85,13 @@ vcpu_switch:
 	ld	x10, CTX_REG(10)(a0)
 	sret
 	/* LAB 4 END */
-	.size vcpu_switch, . - vcpu_switch
+	.size vcpu_run, . - vcpu_run
 
 	.globl vm_exit_entry
 	.type vm_exit_entry, @function
 	.balign 4
 vm_exit_entry:
-	/* LAB 4 BEGIN: save the guest's registers and the trap, return to the hypervisor */
+	/* LAB 4 BEGIN: save the guest's registers and the trap, call vm_exit */
 	csrrw	a0, sscratch, a0
 	sd	x1, CTX_REG(1)(a0)
 	sd	x2, CTX_REG(2)(a0)
@@ -121,7 +125,6 @@ vm_exit_entry:
 	sd	x31, CTX_REG(31)(a0)
 	csrr	t0, sscratch
 	sd	t0, CTX_REG(10)(a0)
-
 	csrr	t0, sepc
 	sd	t0, CTX_SEPC(a0)
 	csrr	t0, sstatus
@@ -131,25 +134,35 @@ vm_exit_entry:
 	csrr	t0, stval
 	sd	t0, CTX_STVAL(a0)
 
+	/* The hypervisor's world: its stack, its hart, its trap vector; s0 as
+	 * vcpu_run's caller had it, so that backtraces go on past the exit. */
 	ld	sp, CTX_HOST_SP(a0)
-	ld	ra, CTX_HOST_RA(a0)
 	ld	tp, CTX_HOST_TP(a0)
 	ld	s0, CTX_HOST_S(0)(a0)
-	ld	s1, CTX_HOST_S(1)(a0)
-	ld	s2, CTX_HOST_S(2)(a0)
-	ld	s3, CTX_HOST_S(3)(a0)
-	ld	s4, CTX_HOST_S(4)(a0)
-	ld	s5, CTX_HOST_S(5)(a0)
-	ld	s6, CTX_HOST_S(6)(a0)
-	ld	s7, CTX_HOST_S(7)(a0)
-	ld	s8, CTX_HOST_S(8)(a0)
-	ld	s9, CTX_HOST_S(9)(a0)
-	ld	s10, CTX_HOST_S(10)(a0)
-	ld	s11, CTX_HOST_S(11)(a0)
-	/* Back to the hypervisor's invariants: sscratch = this hart, stvec = trap_entry. */
 	csrw	sscratch, tp
 	la	t0, trap_entry
 	csrw	stvec, t0
+	mv	s1, a0			/* ctx, kept across the call */
+	call	vm_exit
+	bnez	a0, 1f
+	mv	a0, s1
+	j	enter_guest
+
+1:	/* Back to the scheduler: the rest of the hypervisor's registers. */
+	mv	t0, s1
+	ld	ra, CTX_HOST_RA(t0)
+	ld	s0, CTX_HOST_S(0)(t0)
+	ld	s2, CTX_HOST_S(2)(t0)
+	ld	s3, CTX_HOST_S(3)(t0)
+	ld	s4, CTX_HOST_S(4)(t0)
+	ld	s5, CTX_HOST_S(5)(t0)
+	ld	s6, CTX_HOST_S(6)(t0)
+	ld	s7, CTX_HOST_S(7)(t0)
+	ld	s8, CTX_HOST_S(8)(t0)
+	ld	s9, CTX_HOST_S(9)(t0)
+	ld	s10, CTX_HOST_S(10)(t0)
+	ld	s11, CTX_HOST_S(11)(t0)
+	ld	s1, CTX_HOST_S(1)(t0)
 	ret
 	/* LAB 4 END */
 	.size vm_exit_entry, . - vm_exit_entry

@@ -21,7 +21,7 @@
 #define SATP_MODE_SV39 (8UL << 60)
 
 extern char __image_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
-    __data_start[], __bss_end[], __symbols_start[], __image_end[];
+    __data_start[], __writable_end[], __symbols_start[], __image_end[];
 
 static struct pagetable hv_pt = {.root_bits = 9};
 
@@ -69,7 +69,7 @@ void sv39_init(void)
 	uint64_t img_start = (uint64_t)__image_start, img_end = (uint64_t)__image_end;
 	map_or_panic((uint64_t)__text_start, (uint64_t)__text_end, PTE_R | PTE_X, "text");
 	map_or_panic((uint64_t)__rodata_start, (uint64_t)__rodata_end, PTE_R, "rodata");
-	map_or_panic((uint64_t)__data_start, (uint64_t)__bss_end, PTE_R | PTE_W, "data");
+	map_or_panic((uint64_t)__data_start, (uint64_t)__writable_end, PTE_R | PTE_W, "data");
 	map_or_panic((uint64_t)__symbols_start, img_end, PTE_R, "symbols");
 	for (int i = 0; i < platform.ram_count; i++) {
 		uint64_t s = platform.ram[i].base, e = s + platform.ram[i].size;

@@ -85,3 +85,20 @@ void vm_handle_exit(struct vcpu *v)
 	}
 	}
 }
+
+int vm_exit(struct vcpu_context *ctx)
+{
+	struct vcpu *v = (struct vcpu *)ctx; /* the context is the vCPU's first member */
+	/* The guest may have cleared its software interrupt (sip.SSIP aliases
+	 * hvip.VSSIP). */
+	v->hvip = csr_read(hvip);
+	v->exits++;
+	if (ctx->scause == EXC_ECALL_VS) /* the most frequent exit, first */
+		sbi_handle(v);
+	else
+		vm_handle_exit(v);
+	if (this_hart()->resched || v->state != VCPU_STARTED || v->vm->state != VM_RUNNING)
+		return 1;
+	vcpu_prepare_entry(v);
+	return 0;
+}

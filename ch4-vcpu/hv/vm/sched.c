@@ -70,10 +70,9 @@ static void run_slice(struct vcpu *v)
 	v->slices++;
 	vcpu_load(v);
 	h->resched = false;
-	while (!h->resched && v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
-		vcpu_enter(v);
-		v->exits++;
-		vm_handle_exit(v);
+	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
+		vcpu_prepare_entry(v);
+		vcpu_run(&v->ctx); /* until vm_exit says the slice is over */
 	}
 	vcpu_put(v);
 	release(v);

@@ -86,23 +86,6 @@ void vcpu_put(struct vcpu *v)
 	v->running_on = -1;
 }
 
-void vcpu_enter(struct vcpu *v)
-{ /* A guest timer that is due: raise the guest's timer interrupt. */
-	if (v->timer_deadline != ~0UL && time_now() >= v->timer_deadline)
-		v->hvip |= HVIP_VSTIP;
-	if (v->ipi_pending && __atomic_exchange_n(&v->ipi_pending, 0, __ATOMIC_ACQ_REL))
-		v->hvip |= HVIP_VSSIP;
-	if (v->fence_pending && __atomic_exchange_n(&v->fence_pending, 0, __ATOMIC_ACQ_REL)) {
-		asm volatile("fence.i" ::: "memory");
-		hfence_vvma_all();
-	}
-	csr_write(hvip, v->hvip);
-	vcpu_switch(&v->ctx);
-	/* The guest may have cleared its software interrupt (sip.SSIP aliases
-	 * hvip.VSSIP). */
-	v->hvip = csr_read(hvip);
-}
-
 void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tval)
 {
 	BUG_ON(v->running_on != (int)this_hart()->index);

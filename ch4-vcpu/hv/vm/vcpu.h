@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/hext.h"
+#include "arch/timer.h"
+
 struct vm;
 
 /* What the world switch saves and restores. */
@@ -85,14 +88,30 @@ void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned lon
 void vcpu_load(struct vcpu *v);
 /* Saves what vcpu_load put in the hart. */
 void vcpu_put(struct vcpu *v);
-/* Enters the guest until its next trap; the exit is in v->ctx. */
-void vcpu_enter(struct vcpu *v);
+/* What must be true before the guest runs again: its pending timer, IPI
+ * and fence requests turned into hvip bits and flushes. Inline: it is on
+ * every exit's way back. */
+static inline void vcpu_prepare_entry(struct vcpu *v)
+{
+	/* A guest timer that is due: raise the guest's timer interrupt. */
+	if (v->timer_deadline != ~0UL && time_now() >= v->timer_deadline)
+		v->hvip |= HVIP_VSTIP;
+	if (v->ipi_pending && __atomic_exchange_n(&v->ipi_pending, 0, __ATOMIC_ACQ_REL))
+		v->hvip |= HVIP_VSSIP;
+	if (v->fence_pending && __atomic_exchange_n(&v->fence_pending, 0, __ATOMIC_ACQ_REL)) {
+		asm volatile("fence.i" ::: "memory");
+		hfence_vvma_all();
+	}
+	csr_write(hvip, v->hvip);
+}
+
 /* Makes the guest take exception `cause` at its current pc, as the
  * hardware would have if the exception had been delegated to VS. */
 void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tval);
 
-/* switch.S */
-void vcpu_switch(struct vcpu_context *ctx);
+/* switch.S: runs the guest, calling vm_exit (vm/exit.c) after each exit,
+ * until vm_exit returns non-zero. */
+void vcpu_run(struct vcpu_context *ctx);
 
 #endif
 #endif
