@@ -16,7 +16,7 @@ Code that is chapter N's exercise sits between markers on lines of their own:
 
 In the handout, chapter N's LAB N regions become a stub that compiles: a
 `/* TODO(lab N): what */` comment and, in C inside a function, a
-`panic("lab N: what");` (assembly gets only the comment). Regions of earlier
+`panic("lab N: what");` (in assembly, an SBI shutdown that ends the run). Regions of earlier
 labs keep their code and lose their marker lines, so a student of chapter N
 starts from a working chapter N-1. A region of lab M in a chapter numbered
 below M is an error, as are unbalanced, nested and malformed markers; those
@@ -331,12 +331,23 @@ def stub(region: Region, fn: Function | None, stubbed: list[Region]) -> list[str
     """The TODO comment; in a C function also `(void)` for each parameter
     that only the stubbed code used (-Wunused-parameter), and the panic."""
     lines = [f"{region.indent}/* TODO(lab {region.lab}): {region.desc} */"]
-    if fn is None or region.path.endswith(".S"):
+    if region.path.endswith(".S"):
+        return lines + asm_stop(region.indent)
+    if fn is None:
         return lines
     used = {t.text for t in fn.body if t.kind == "id"
             and not any(r.begin < t.line < r.end for r in stubbed)}
     lines += [f"{region.indent}(void){name};" for name in fn.params if name not in used]
     return lines + panic_call(region.indent, f"lab {region.lab}: {region.desc}")
+
+
+def asm_stop(indent: str) -> list[str]:
+    """Assembly has no panic() that works everywhere (there may be no stack
+    yet): an SBI system reset (shutdown, reason "system failure") stops the
+    run at once, where falling through would hang it until a timeout."""
+    i = indent or "\t"
+    return [f"{i}li\ta7, 0x53525354\t/* until then: SBI SRST, shutdown (system failure) */",
+            f"{i}li\ta6, 0", f"{i}li\ta0, 0", f"{i}li\ta1, 1", f"{i}ecall"]
 
 
 def add_panic_include(lines: list[str], before: int) -> list[str]:
@@ -390,7 +401,7 @@ def transform(text: str, regions: list[Region], stubbed: set[Region]) -> tuple[s
                         continue
                     voided.add(key)
                 kept.append(ln)
-            if len(kept) > 1 and first_panic is None:
+            if any("panic(" in ln for ln in kept) and first_panic is None:
                 first_panic = len(out)
             todo_at[r] = len(out) + 1
             out += kept
@@ -474,8 +485,8 @@ def students_section(stubs: list[tuple[Region, int]]) -> str:
 
 This is the students' tree of hvlab. In chapter N, the code of lab N has been
 taken out: each place says `TODO(lab N)` and, in C, stops the hypervisor with
-`panic("lab N: ...")` until you write it (in assembly there is only the
-comment). Earlier labs are solved, so chapter N starts from a working chapter
+`panic("lab N: ...")` until you write it (in assembly, shuts the machine
+down through SBI). Earlier labs are solved, so chapter N starts from a working chapter
 N-1. Each chapter's README explains the concepts and gives hints.
 
 | chapter | where | what to implement |

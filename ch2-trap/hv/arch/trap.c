@@ -104,9 +104,9 @@ static bool expected_exception(struct trap_frame *f)
 	struct hart *h = this_hart();
 	if (f->scause >= 64 || !(h->expected_exceptions & (1UL << f->scause)))
 		return false;
+	/* LAB 2 BEGIN: report the exception and resume after the faulting instruction */
 	unsigned long off;
 	const char *sym = symbol_lookup(f->sepc, &off);
-	/* LAB 2 BEGIN: report the exception and resume after the faulting instruction */
 	unsigned len = instruction_length(f->sepc);
 	printf("exception: %s (scause %lu) sepc 0x%lx <%s+0x%lx> stval 0x%lx, %u-byte "
 	       "instruction\n",

@@ -7,7 +7,7 @@
 
 struct platform platform;
 
-static uint64_t read_cells(const fdt32_t *cells, int count)
+static inline uint64_t read_cells(const fdt32_t *cells, int count)
 {
 	uint64_t v = 0;
 	for (int i = 0; i < count; i++)

@@ -34,7 +34,7 @@ static void map_or_panic(uint64_t start, uint64_t end, uint64_t flags, const cha
 }
 
 /* RAM between `start` and `end` that no "no-map" reserved region covers. */
-static void map_ram_range(uint64_t start, uint64_t end)
+static inline void map_ram_range(uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < platform.reserved_count && start < end; i++) {
 		if (!platform.reserved_nomap[i])
@@ -51,7 +51,7 @@ static void map_ram_range(uint64_t start, uint64_t end)
 		map_or_panic(start, end, PTE_R | PTE_W, "RAM");
 }
 
-static void map_device(const struct dt_device *dev)
+static inline void map_device(const struct dt_device *dev)
 {
 	if (dev->present && dev->size)
 		map_or_panic(dev->base, dev->base + dev->size, PTE_R | PTE_W, dev->compatible);

@@ -47,7 +47,7 @@ static int parent_of(const void *fdt, int node)
 	return fdt_parent_offset(fdt, node); /* not indexed: the slow way */
 }
 
-static uint64_t read_cells(const fdt32_t *cells, int count)
+static inline uint64_t read_cells(const fdt32_t *cells, int count)
 {
 	uint64_t v = 0;
 	for (int i = 0; i < count; i++)

@@ -36,7 +36,7 @@ static void set_used(unsigned long i, bool v)
 
 /* Marks the frames that overlap [start, end) in use; returns how many
  * were free before. */
-static unsigned long claim(uint64_t start, uint64_t end)
+static inline unsigned long claim(uint64_t start, uint64_t end)
 {
 	unsigned long n = 0;
 	if (end <= base)
@@ -98,7 +98,7 @@ void frame_init(void)
 	/* LAB 3 END */
 }
 
-static uint64_t take(unsigned long first, unsigned long count)
+static inline uint64_t take(unsigned long first, unsigned long count)
 {
 	for (unsigned long i = first; i < first + count; i++)
 		set_used(i, true);
@@ -113,11 +113,11 @@ uint64_t frame_alloc_contig(unsigned long count, unsigned long align)
 {
 	if (!count || align < PAGE_SIZE || (align & (align - 1)))
 		return 0;
-	unsigned long step = align >> PAGE_SHIFT;
 	uint64_t pa = 0;
 
 	spin_lock(&lock);
 	/* LAB 3 BEGIN: find `count` free frames in a row, the first aligned to `align` */
+	unsigned long step = align >> PAGE_SHIFT;
 	/* Frame i is at base + i * PAGE_SIZE: align the address, not the index.
 	 * Search from the hint first, then from the start. */
 	unsigned long first = (ALIGN_UP(base, align) - base) >> PAGE_SHIFT;

@@ -5,7 +5,7 @@
  * the width matter here: the address is already known from the fault. */
 #include "vm/decode.h"
 
-static bool load32(uint32_t insn, struct mem_access *a)
+static inline bool load32(uint32_t insn, struct mem_access *a)
 {
 	/* funct3: 0 lb, 1 lh, 2 lw, 3 ld, 4 lbu, 5 lhu, 6 lwu */
 	static const unsigned widths[8] = {1, 2, 4, 8, 1, 2, 4, 0};
@@ -20,7 +20,7 @@ static bool load32(uint32_t insn, struct mem_access *a)
 	return true;
 }
 
-static bool store32(uint32_t insn, struct mem_access *a)
+static inline bool store32(uint32_t insn, struct mem_access *a)
 {
 	unsigned f3 = (insn >> 12) & 7;
 	if (f3 > 3)

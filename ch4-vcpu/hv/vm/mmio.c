@@ -30,7 +30,7 @@ static struct mmio_region *find_region(struct vm *vm, uint64_t gpa)
 
 /* The faulting instruction and its length: from htinst, or fetched as
  * the hart fetched it. */
-static bool fetch_instruction(struct vcpu *v, uint32_t *insn, unsigned *length)
+static inline bool fetch_instruction(struct vcpu *v, uint32_t *insn, unsigned *length)
 {
 	struct vcpu_context *c = &v->ctx;
 	if (c->htinst) {

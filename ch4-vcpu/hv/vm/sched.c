@@ -17,7 +17,6 @@
 #include "vm/vm.h"
 
 static struct spinlock sched_lock;
-static unsigned cursor; /* where the round-robin search resumes */
 static volatile bool started;
 static uint64_t time_limit;
 static volatile int finishing;
@@ -37,6 +36,7 @@ static struct vcpu *pick(void)
 	struct vcpu *found = NULL;
 	spin_lock(&sched_lock);
 	/* LAB 4 BEGIN: round-robin: the next runnable vCPU after the cursor */
+	static unsigned cursor; /* where the search resumes; sched_lock guards it */
 	for (unsigned n = 1; n <= SLOTS && !found; n++) {
 		unsigned slot = (cursor + n) % SLOTS;
 		struct vm *vm = &vms[slot / MAX_VCPUS];
