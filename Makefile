@@ -8,6 +8,7 @@
 #   make handout [OUT=dir]   the students' tree, labs taken out (default build/handout)
 #   make labs-check          prove the labs are real: every handout loses points
 #   make diffs               regenerate each chapter README's diff against the previous
+#   make bench               instruction counts under qemu -icount (bench/results.json)
 #   make clean               remove every build output and the grader's logs
 #
 # Missing Debian packages are installed first (tools/deps.sh).
@@ -29,7 +30,7 @@ OUT ?= build/handout
 
 C_SOURCES = $(shell git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 2>/dev/null)
 
-.PHONY: all deps build run test grade format format-check handout labs-check diffs clean
+.PHONY: all deps build run test grade format format-check handout labs-check diffs bench clean
 
 all: build
 
@@ -65,6 +66,9 @@ labs-check: deps
 
 diffs:
 	$(PY3) tools/chapter_diff.py
+
+bench: deps
+	$(PYTHON) tools/bench.py
 
 clean:
 	@for ch in $(CHAPTERS); do $(MAKE) -s -C $$ch clean; done

@@ -25,7 +25,6 @@ requirements=(
 	"linux-source-6.1:file:/usr/src/linux-source-6.1.tar.xz"
 	"xz-utils:cmd:xz"
 	"python3-pytest:pymod:pytest"
-	"python3-libfdt:pymod:libfdt"
 	"clang-format:cmd:clang-format"
 )
 # Installed when the system has them; the grader runs without.
@@ -84,7 +83,7 @@ hvlab: this system has no apt-get. Install the equivalents of these Debian packa
     ${missing[*]}
   (QEMU 7.2+ with qemu-system-riscv64, OpenSBI firmware for QEMU virt, a riscv64
    bare-metal GCC and binutils, gdb-multiarch, dtc, Linux 6.1 sources for libfdt
-   or set LIBFDT_SRC=<dir with libfdt/*.c>, python3 with pytest and libfdt,
+   or set LIBFDT_SRC=<dir with libfdt/*.c>, python3 with pytest,
    clang-format) and run the command again.
 EOF
 	exit 1

@@ -27,7 +27,7 @@
 	.type vcpu_run, @function
 	.balign 4
 vcpu_run:
-	/* LAB 4 BEGIN: save the hypervisor's registers, then enter the guest */
+	/* LAB 4 BEGIN: save the hypervisor's registers in ctx */
 	sd	sp, CTX_HOST_SP(a0)
 	sd	ra, CTX_HOST_RA(a0)
 	sd	tp, CTX_HOST_TP(a0)
@@ -43,8 +43,9 @@ vcpu_run:
 	sd	s9, CTX_HOST_S(9)(a0)
 	sd	s10, CTX_HOST_S(10)(a0)
 	sd	s11, CTX_HOST_S(11)(a0)
-	/* fall through */
+	/* LAB 4 END */
 enter_guest:
+	/* LAB 4 BEGIN: point sscratch and stvec at the exit path, load the guest, sret */
 	csrw	sscratch, a0
 	la	t0, vm_exit_entry
 	csrw	stvec, t0

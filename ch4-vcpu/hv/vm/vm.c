@@ -136,9 +136,11 @@ void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	vm->state = VM_STOPPED;
-	spin_unlock(&vm->lock);
+	/* The report comes before the state change: once no VM runs, another
+	 * hart may power the machine off. */
 	printf("vm%d (%s): stopped: %s\n", vm->id, vm->name, why);
+	__atomic_store_n(&vm->state, VM_STOPPED, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
 	/* Harts that still run one of its vCPUs notice at their next exit;
 	 * kick them so that it is now. */
 	sched_kick_vm(vm);
