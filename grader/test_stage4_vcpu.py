@@ -9,6 +9,7 @@ specification's own answers.
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -214,3 +215,27 @@ def test_raw_image_through_the_loader(chapter, boot):
                extra=["-device", f"loader,file={image},addr={addr:#x},force-raw=on"])
     assert run.wait_exit(60) == 0
     assert f"hello via UART: nonce={nonce}" in vm_lines(run, 1)
+
+
+UBOOT = Path("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin")
+
+
+@pytest.mark.points(3)
+def test_unmodified_uboot_boots_as_a_guest(chapter, boot):
+    """Debian's U-Boot for QEMU in S-mode, unmodified, as a raw image: it
+    finds its RAM, model and console in the guest's device tree and reaches
+    its prompt. The RAM size is drawn here, so it cannot be a constant."""
+    mib = random.choice([64, 96, 128])
+    addr = 0xa0000000
+    run = boot(mem="1G", smp=1,
+               append=f"vm=@{addr:#x}+{UBOOT.stat().st_size:#x}:{mib}M:1 run_ms=10000",
+               extra=["-device", f"loader,file={UBOOT},addr={addr:#x},force-raw=on"])
+    run.expect(r"\[vm1\] => ", timeout=60)
+    run.wait_exit(60)
+    lines = vm_lines(run, 1)
+    assert any(ln.startswith("U-Boot 20") for ln in lines), "no U-Boot banner"
+    assert "Model: hvlab vm1 (image)" in lines
+    assert f"DRAM:  {mib} MiB" in lines, f"U-Boot did not find {mib} MiB of RAM"
+    assert "In:    serial@10000000" in lines
+    assert re.search(r"image \d+ bytes at gpa 0x80200000", run.output), \
+        "a raw image is loaded 2 MiB into RAM, as OpenSBI does"

@@ -26,6 +26,7 @@ requirements=(
 	"xz-utils:cmd:xz"
 	"python3-pytest:pymod:pytest"
 	"clang-format:cmd:clang-format"
+	"u-boot-qemu:file:/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 )
 # Installed when the system has them; the grader runs without.
 optional=(python3-pytest-xdist)

@@ -49,6 +49,9 @@ static bool find_image(const char *name, size_t len, struct vm_config *c)
 		platform.reserved_name[platform.reserved_count++] = "guest image";
 		c->image = (const void *)addr;
 		c->image_size = size;
+		/* 2 MiB into RAM, where OpenSBI's fw_jump and QEMU put an S-mode
+		 * payload: kernels and U-Boot are linked to run there. */
+		c->load_offset = RAW_IMAGE_OFFSET;
 		memcpy(c->name, "image", 6);
 		return true;
 	}

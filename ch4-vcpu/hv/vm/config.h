@@ -11,6 +11,10 @@
 
 #include "vm/vm.h"
 
+/* A raw image (@ADDR+SIZE) is loaded and entered this far into guest RAM;
+ * the built-in guests, linked at the start of RAM, at offset 0. */
+#define RAW_IMAGE_OFFSET 0x200000UL
+
 /* Parses the command line into cfg[]; returns how many VMs it asks for.
  * Host memory that holds loaded images is added to the reserved regions,
  * so call it before frame_init. */

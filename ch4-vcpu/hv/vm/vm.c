@@ -1,7 +1,8 @@
-/* Creating a VM: guest RAM in the G-stage table, the image copied to its
- * start, a device tree at its end, the emulated devices, vCPU 0 ready to
- * start at the image with a0 = 0 and a1 = the device tree (the same entry
- * contract as OpenSBI's for an S-mode kernel). */
+/* Creating a VM: guest RAM in the G-stage table, the image copied into it
+ * (at its start for the built-in guests, 2 MiB in for a raw image), a device
+ * tree at its end, the emulated devices, vCPU 0 ready to start at the image
+ * with a0 = 0 and a1 = the device tree (the same entry contract as
+ * OpenSBI's for an S-mode kernel). */
 #include <stdarg.h>
 
 #include "boot/hart.h"
@@ -40,7 +41,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 		return NULL;
 	}
 	if (cfg->mem < (1UL << 20) || cfg->mem & ((2UL << 20) - 1) ||
-	    cfg->image_size + GUEST_FDT_MAX > cfg->mem) {
+	    cfg->load_offset + cfg->image_size + GUEST_FDT_MAX > cfg->mem) {
 		printf(
 		    "vm %s: %lu bytes of RAM (a multiple of 2 MiB) cannot hold a %lu-byte image\n",
 		    cfg->name, cfg->mem, cfg->image_size);
@@ -65,7 +66,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 		vm->state = VM_FREE;
 		return NULL;
 	}
-	guest_write(vm, vm->ram_gpa, cfg->image, cfg->image_size);
+	guest_write(vm, vm->ram_gpa + cfg->load_offset, cfg->image, cfg->image_size);
 
 	vuart_init(&vm->uart, vm);
 	mmio_add(vm, GUEST_UART_GPA, VUART_SIZE, &vuart_ops, &vm->uart);
@@ -87,11 +88,13 @@ struct vm *vm_create(const struct vm_config *cfg)
 		v->state = VCPU_STOPPED;
 		v->timer_deadline = ~0UL;
 	}
-	vcpu_reset(&vm->vcpus[0], vm->ram_gpa, 0, vm->fdt_gpa);
+	vcpu_reset(&vm->vcpus[0], vm->ram_gpa + cfg->load_offset, 0, vm->fdt_gpa);
 	vm->vcpus[0].state = VCPU_STARTED;
-	printf("vm%d (%s): %lu MiB at gpa 0x%lx, %u vCPU%s, image %lu bytes, bootargs \"%s\"\n",
+	printf("vm%d (%s): %lu MiB at gpa 0x%lx, %u vCPU%s, image %lu bytes at gpa 0x%lx, "
+	       "bootargs \"%s\"\n",
 	       vm->id, vm->name, vm->ram_size >> 20, vm->ram_gpa, vm->nvcpus,
-	       vm->nvcpus == 1 ? "" : "s", cfg->image_size, cfg->bootargs);
+	       vm->nvcpus == 1 ? "" : "s", cfg->image_size, vm->ram_gpa + cfg->load_offset,
+	       cfg->bootargs);
 	vm->state = VM_RUNNING;
 	sched_make_runnable(&vm->vcpus[0]);
 	return vm;

@@ -27,7 +27,8 @@ struct vm_config {
 	char name[16];
 	const void *image; /* raw S-mode image, loaded at the start of RAM */
 	unsigned long image_size;
-	unsigned long mem; /* bytes of guest RAM */
+	unsigned long load_offset; /* where in RAM the image goes, and vCPU 0 starts */
+	unsigned long mem;         /* bytes of guest RAM */
 	unsigned vcpus;
 	char bootargs[96];
 };
