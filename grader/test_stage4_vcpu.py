@@ -239,3 +239,43 @@ def test_unmodified_uboot_boots_as_a_guest(chapter, boot):
     assert "In:    serial@10000000" in lines
     assert re.search(r"image \d+ bytes at gpa 0x80200000", run.output), \
         "a raw image is loaded 2 MiB into RAM, as OpenSBI does"
+
+
+@pytest.mark.points(2)
+def test_hsm_restart_starts_with_the_mmu_off(chapter, boot):
+    """vCPU 1 turns its MMU on and stops; vCPU 0 restarts it at once, many
+    times. Every start must begin as SBI says: satp = 0, nothing left over."""
+    n = random.randrange(1500, 2500)
+    run = boot(mem="256M", smp=2, append=f"vm=hsmrestart:16M:2 vm1.n={n} selftest=off")
+    assert run.wait_exit(90) == 0
+    m = re.search(r"(\d+) restarts, (\d+) began with satp != 0", "\n".join(vm_lines(run, 1)))
+    assert m, "the restart loop did not finish"
+    assert (int(m[1]), int(m[2])) == (n, 0)
+
+
+@pytest.mark.points(2)
+def test_scounteren_is_the_vms_own(chapter, boot):
+    """scounteren has no VS copy: two VMs on one hart each write their own
+    value and must never see the other's."""
+    a, b = random.sample([0x1, 0x2, 0x4, 0x5, 0x6, 0x7], 2)
+    run = boot(mem="256M", smp=1, append=f"vm=counteren vm1.v={a} vm=counteren vm2.v={b} "
+                                         "selftest=off tick_hz=1000")
+    assert run.wait_exit(60) == 0
+    for n, v in ((1, a), (2, b)):
+        m = re.search(r"scounteren at start 0x([0-9a-f]+), wrote 0x([0-9a-f]+), "
+                      r"saw it change (\d+) times", "\n".join(vm_lines(run, n)))
+        assert m, f"vm{n} did not report"
+        assert (int(m[1], 16), int(m[2], 16), int(m[3])) == (0, v, 0), \
+            f"vm{n}: scounteren leaked between VMs: {m[0]}"
+
+
+@pytest.mark.points(2)
+def test_fp_state_follows_vcpus_across_harts(chapter, boot):
+    run = boot(mem="256M", smp=2, append="vm=fpshare:16M:4 selftest=off")
+    assert run.wait_exit(60) == 0
+    lines = vm_lines(run, 1)
+    for i in range(4):
+        m = re.search(rf"vcpu {i}: (\d+) iterations, (\d+) bad", "\n".join(lines))
+        assert m and int(m[1]) > 1000, f"vcpu {i} did not report"
+        assert m[2] == "0", f"vcpu {i} lost its FP register {m[2]} times"
+    assert "4 of 4 vcpus done" in lines

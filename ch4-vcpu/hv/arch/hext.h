@@ -5,10 +5,7 @@
 #ifndef ARCH_HEXT_H
 #define ARCH_HEXT_H
 
-#include <stdint.h>
-
 #include "arch/csr.h"
-#include "lib/extable.h"
 
 #define HSTATUS_GVA  (1UL << 6)  /* stval holds a guest virtual address */
 #define HSTATUS_SPV  (1UL << 7)  /* the trap came from V=1; sret returns there */
@@ -34,6 +31,11 @@
 
 #define HGATP_MODE_SV39X4 (8UL << 60)
 #define HGATP_VMID_SHIFT  44
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+#include "lib/extable.h"
 
 #define H_INSN(insn) ".option push\n.option arch, +h\n" insn ".option pop\n"
 
@@ -93,4 +95,5 @@ DEFINE_GUEST_WRITE(guest_write16, uint16_t, "hsv.h")
 DEFINE_GUEST_WRITE(guest_write32, uint32_t, "hsv.w")
 DEFINE_GUEST_WRITE(guest_write64, uint64_t, "hsv.d")
 
+#endif /* __ASSEMBLY__ */
 #endif

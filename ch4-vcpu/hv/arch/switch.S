@@ -15,10 +15,12 @@
  * returns to the scheduler. The hypervisor's callee-saved registers are so
  * saved once per time slice, not once per exit.
  *
- * Kept out of the round trip, for speed: hstatus (vcpu_load sets it and the
- * trap keeps SPV and SPVP right), htval and htinst (read by the exit handler
+ * Kept out of the round trip, for speed: hstatus (vcpu_load sets it, the
+ * guest's trap keeps SPVP right, and enter_guest sets SPV again in case a
+ * trap in HS-mode, say a fixed-up hlv, cleared it), htval and htinst (read by the exit handler
  * when the cause needs them, before anything can trap again), and the
  * hypervisor's gp (it is built with -mno-relax and never uses gp). */
+#include "arch/hext.h"
 #include "arch/trap.h"
 #include "vm/vcpu.h"
 
@@ -46,6 +48,8 @@ vcpu_run:
 	/* LAB 4 END */
 enter_guest:
 	/* LAB 4 BEGIN: point sscratch and stvec at the exit path, load the guest, sret */
+	li	t0, HSTATUS_SPV	/* a trap taken in HS since the exit would have cleared it */
+	csrs	hstatus, t0
 	csrw	sscratch, a0
 	la	t0, vm_exit_entry
 	csrw	stvec, t0

@@ -3,6 +3,7 @@
  * divisor latch DLL/DLM. 2 is IIR (read) / FCR (write), 3 LCR, 4 MCR,
  * 5 LSR, 6 MSR, 7 SCR. Transmission is instant, so LSR always says the
  * transmitter is empty; nothing is ever received in this chapter. */
+#include "boot/hart.h"
 #include "dev/vuart.h"
 #include "vm/vm.h"
 
@@ -66,7 +67,7 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 		if (dlab)
 			u->dll = b;
 		else
-			vm_console_putc(u->vm, (char)b);
+			vm_console_putc(this_hart()->current, (char)b);
 		break;
 	case 1:
 		if (dlab)

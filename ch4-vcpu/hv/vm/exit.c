@@ -11,6 +11,7 @@
 #include "arch/timer.h"
 #include "arch/trap.h"
 #include "boot/hart.h"
+#include "lib/extable.h"
 #include "lib/printf.h"
 #include "vm/exit.h"
 #include "vm/mmio.h"
@@ -19,8 +20,22 @@
 
 #define BIT(n) (1UL << (n))
 
+/* senvcfg exists from privileged spec 1.12 on; reading it on an older hart
+ * is an illegal instruction, which the fixup table turns into an answer. */
+static bool probe_senvcfg(void)
+{
+	int err = PROBE_OK;
+	unsigned long val = 0, addr = 0;
+	asm volatile(EXTABLE_INSN("csrr %[val], 0x10a")
+	             : [val] "+r"(val), [err] "+r"(err)
+	             : [addr] "r"(addr)
+	             : "memory");
+	return err == PROBE_OK;
+}
+
 void vm_hart_init(void)
 {
+	hart_has_senvcfg = probe_senvcfg();
 	/* Exceptions that the guest handles itself, as on bare hardware. */
 	csr_write(hedeleg, BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | BIT(EXC_ECALL_U) |
 	                       BIT(EXC_INST_PAGE) | BIT(EXC_LOAD_PAGE) | BIT(EXC_STORE_PAGE));
@@ -76,6 +91,16 @@ void vm_handle_exit(struct vcpu *v)
 	case EXC_VIRTUAL_INST:
 	case EXC_ILLEGAL_INST:
 		reflect_illegal(v);
+		break;
+	case EXC_LOAD_MISALIGNED:
+	case EXC_STORE_MISALIGNED:
+	case EXC_INST_ACCESS:
+	case EXC_LOAD_ACCESS:
+	case EXC_STORE_ACCESS:
+		/* The guest's own business (a misaligned atomic that the firmware
+		 * passed on, say): what the hardware would have done with
+		 * hedeleg set. */
+		vcpu_inject_exception(v, c->scause, c->stval);
 		break;
 	default: {
 		uint64_t gpa = (c->htval << 2) | (c->stval & 3);

@@ -16,7 +16,7 @@ SBI_HANDLER(dbcn)
 		if (a[2] || guest_read(v->vm, a[1], buf, n))
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		for (unsigned long i = 0; i < n; i++)
-			vm_console_putc(v->vm, buf[i]);
+			vm_console_putc(v, buf[i]);
 		return (struct sbiret){0, (long)n};
 	}
 	case 1: /* console_read: no input in this chapter */
@@ -24,7 +24,7 @@ SBI_HANDLER(dbcn)
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		return (struct sbiret){0, 0};
 	case 2: /* console_write_byte */
-		vm_console_putc(v->vm, (char)a[0]);
+		vm_console_putc(v, (char)a[0]);
 		return (struct sbiret){0, 0};
 	default:
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
@@ -33,7 +33,7 @@ SBI_HANDLER(dbcn)
 
 SBI_HANDLER(putchar)
 {
-	vm_console_putc(v->vm, (char)a[0]);
+	vm_console_putc(v, (char)a[0]);
 	return (struct sbiret){0, 0};
 }
 

@@ -19,18 +19,8 @@ static struct sbiret hart_start(struct vcpu *v, const unsigned long *a)
 		return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 	if (!(gstage_translate(&vm->gs, a[1], &hpa) & PTE_X))
 		return (struct sbiret){SBI_ERR_INVALID_ADDRESS, 0};
-	spin_lock(&vm->lock);
-	if (target->state != VCPU_STOPPED) {
-		spin_unlock(&vm->lock);
-		return (struct sbiret){SBI_ERR_ALREADY_AVAILABLE, 0};
-	}
-	/* The new vCPU starts in VS-mode, MMU off, a0 = its id, a1 = opaque. */
-	target->state = VCPU_START_PENDING;
-	vcpu_reset(target, a[1], a[0], a[2]);
-	target->state = VCPU_STARTED;
-	spin_unlock(&vm->lock);
-	sched_make_runnable(target);
-	return (struct sbiret){0, 0};
+	/* It starts in VS-mode, MMU off, a0 = its id, a1 = opaque (§9.1). */
+	return (struct sbiret){sched_start_vcpu(target, a[1], a[0], a[2]), 0};
 }
 
 SBI_HANDLER(hsm)
@@ -39,25 +29,23 @@ SBI_HANDLER(hsm)
 	switch (fid) {
 	case 0: /* hart_start(hartid, start_addr, opaque) */
 		return hart_start(v, a);
-	case 1: { /* hart_stop(): does not return on success */
-		spin_lock(&vm->lock);
-		v->state = VCPU_STOPPED;
-		bool all_stopped = true;
-		for (unsigned i = 0; i < vm->nvcpus; i++)
-			all_stopped &= vm->vcpus[i].state == VCPU_STOPPED;
-		spin_unlock(&vm->lock);
+	case 1: /* hart_stop(): does not return on success */
 		*resume = false;
-		if (all_stopped)
+		if (sched_stop_vcpu(v))
 			vm_stop(vm, false, "every vCPU stopped itself (SBI HSM hart_stop)");
 		return (struct sbiret){0, 0};
-	}
 	case 2: { /* hart_get_status(hartid) */
 		struct vcpu *target = find_vcpu(vm, a[0]);
 		if (!target)
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		return (struct sbiret){0, target->state};
 	}
-	default: /* hart_suspend is not offered */
+	case 3: /* hart_suspend(type, ...): not offered; reserved types are invalid (§9.4) */
+		if ((a[0] > 0 && a[0] < 0x10000000UL) ||
+		    (a[0] > 0x80000000UL && a[0] < 0x90000000UL) || a[0] > 0xffffffffUL)
+			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
+		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
+	default:
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	}
 }

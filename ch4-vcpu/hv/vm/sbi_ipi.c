@@ -32,6 +32,9 @@ static long for_each_in_mask(struct vcpu *v, unsigned long mask, unsigned long b
 static void raise_ssip(struct vcpu *t)
 {
 	__atomic_store_n(&t->ipi_pending, 1, __ATOMIC_RELEASE);
+	/* The store before the read of running_on in the kick; run_slice
+	 * orders the other way round. Else both could miss each other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	sched_kick_vcpu(t);
 }
 
@@ -43,16 +46,23 @@ SBI_HANDLER(ipi)
 }
 
 /* Simple and safe: whatever the range, the target flushes all its guest
- * translations (and its instruction cache) before it next enters. */
+ * translations (and its instruction cache) before it next enters. The call
+ * returns once the request is posted and the target kicked, not once it has
+ * flushed: a guest that frees page tables right after the call can be
+ * raced by a vCPU still running on another hart until its exit. The next
+ * chapter waits for the targets. */
 static void fence_target(struct vcpu *t)
 {
 	__atomic_store_n(&t->fence_pending, 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	sched_kick_vcpu(t);
 }
 
 SBI_HANDLER(rfence)
 {
-	if (fid > 6)
+	/* 0 fence.i, 1 sfence.vma, 2 sfence.vma.asid; 3-6 are the hfence
+	 * functions, for guests with H, which these guests are not (§8.5-8.8). */
+	if (fid > 2)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	return (struct sbiret){for_each_in_mask(v, a[0], a[1], fence_target), 0};
 }

@@ -13,6 +13,7 @@
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "vm/exit.h"
+#include "vm/sbi.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
 
@@ -23,12 +24,66 @@ static volatile int finishing;
 
 #define SLOTS (MAX_VMS * MAX_VCPUS)
 
+/* An idle hart, if any, runs it now rather than at its next tick. */
+static void wake_idle_hart(void)
+{
+	for (int i = 0; i < smp_hart_slots(); i++) {
+		if (harts[i].online && harts[i].idle && &harts[i] != this_hart()) {
+			ipi_send((unsigned)i);
+			return;
+		}
+	}
+}
+
 void sched_make_runnable(struct vcpu *v)
 {
 	spin_lock(&sched_lock);
 	if (v->state == VCPU_STARTED && v->running_on < 0)
 		v->runnable = true;
 	spin_unlock(&sched_lock);
+	wake_idle_hart();
+}
+
+/* The vCPU's lifecycle changes under sched_lock, so that a vCPU is never
+ * reset, restarted or picked while some hart still has it loaded. */
+long sched_start_vcpu(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned long a1)
+{
+	spin_lock(&sched_lock);
+	if (v->state != VCPU_STOPPED || v->running_on >= 0 || v->vm->state != VM_RUNNING) {
+		spin_unlock(&sched_lock);
+		return SBI_ERR_ALREADY_AVAILABLE;
+	}
+	vcpu_reset(v, pc, a0, a1);
+	v->state = VCPU_STARTED;
+	v->runnable = true;
+	spin_unlock(&sched_lock);
+	wake_idle_hart();
+	return SBI_SUCCESS;
+}
+
+void sched_stop_vm(struct vm *vm)
+{
+	spin_lock(&sched_lock);
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		v->state = v->running_on >= 0 ? VCPU_STOP_PENDING : VCPU_STOPPED;
+		v->runnable = false;
+	}
+	spin_unlock(&sched_lock);
+}
+
+bool sched_stop_vcpu(struct vcpu *v)
+{
+	bool all = true;
+	spin_lock(&sched_lock);
+	/* Loaded on its hart until run_slice puts it: stopped "pending" till then. */
+	v->state = v->running_on >= 0 ? VCPU_STOP_PENDING : VCPU_STOPPED;
+	v->runnable = false;
+	for (unsigned i = 0; i < v->vm->nvcpus; i++)
+		all &= v->vm->vcpus[i].state == VCPU_STOPPED ||
+		       v->vm->vcpus[i].state == VCPU_STOP_PENDING;
+	spin_unlock(&sched_lock);
+	return all;
 }
 
 static struct vcpu *pick(void)
@@ -59,6 +114,8 @@ static void release(struct vcpu *v)
 {
 	spin_lock(&sched_lock);
 	v->running_on = -1;
+	if (v->state == VCPU_STOP_PENDING)
+		v->state = VCPU_STOPPED;
 	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING)
 		v->runnable = true;
 	spin_unlock(&sched_lock);
@@ -68,12 +125,17 @@ static void run_slice(struct vcpu *v)
 {
 	struct hart *h = this_hart();
 	v->slices++;
+	/* Order our running_on (set in pick) before reading the requests that
+	 * other harts post to the vCPU before they read running_on (sbi_ipi.c). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vcpu_load(v);
+	h->current = v;
 	h->resched = false;
 	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
 		vcpu_prepare_entry(v);
 		vcpu_run(&v->ctx); /* until vm_exit says the slice is over */
 	}
+	h->current = NULL;
 	vcpu_put(v);
 	release(v);
 }
@@ -123,7 +185,9 @@ __attribute__((noreturn)) static void sched_loop(void)
 		if (!vm_running_count())
 			finish();
 		/* Idle until an interrupt (a tick or a kick), and take it. */
+		this_hart()->idle = true;
 		wfi();
+		this_hart()->idle = false;
 		csr_set(sstatus, SSTATUS_SIE);
 		csr_clear(sstatus, SSTATUS_SIE);
 	}

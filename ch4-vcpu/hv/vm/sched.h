@@ -15,6 +15,13 @@ void sched_make_runnable(struct vcpu *v);
 __attribute__((noreturn)) void sched_start(uint64_t limit);
 /* Called by harts that wait for sched_start. */
 void sched_join_if_started(void);
+/* SBI HSM: starts a stopped vCPU at pc with a0, a1 (SBI_ERR_ALREADY_AVAILABLE
+ * unless it is stopped and put away), and stops the calling one; the latter
+ * returns whether every vCPU of its VM is now stopped. */
+long sched_start_vcpu(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned long a1);
+bool sched_stop_vcpu(struct vcpu *v);
+/* Every vCPU of vm stopped (those still loaded: pending until put away). */
+void sched_stop_vm(struct vm *vm);
 /* Brings the harts that run a vCPU of vm out of the guest, so that they
  * notice a change of its state. */
 void sched_kick_vm(struct vm *vm);

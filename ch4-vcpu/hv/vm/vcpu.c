@@ -1,7 +1,7 @@
 /* Running a vCPU on this hart. The guest's VS CSRs stay in the hart while
  * it runs here (vcpu_load/vcpu_put), so that an exit and re-entry costs
- * only the world switch; its FP registers are restored only when this hart
- * holds someone else's, and saved only when the guest dirtied them. */
+ * only the world switch; its FP registers are restored unless this hart was
+ * the last to load them, and saved only when the guest dirtied them. */
 #include "arch/csr.h"
 #include "arch/hext.h"
 #include "arch/timer.h"
@@ -12,6 +12,7 @@
 #include "vm/vm.h"
 
 void fp_save(struct fp_state *s);
+bool hart_has_senvcfg; /* vm_hart_init finds out */
 void fp_restore(const struct fp_state *s);
 
 void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned long a1)
@@ -30,6 +31,7 @@ void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned lon
 	    HSTATUS_SPV | HSTATUS_SPVP;
 	v->hvip = 0;
 	v->timer_deadline = ~0UL;
+	v->fp_hart = -1; /* FP registers start at zero, wherever it runs */
 }
 
 void vcpu_load(struct vcpu *v)
@@ -46,21 +48,26 @@ void vcpu_load(struct vcpu *v)
 	csr_write(vstval, vs->vstval);
 	csr_write(vsatp, vs->vsatp);
 	csr_write(hstatus, v->ctx.hstatus);
+	csr_write(scounteren, vs->scounteren);
+	if (hart_has_senvcfg)
+		csr_write(0x10a, vs->senvcfg);
 	gstage_activate(&v->vm->gs);
-	/* Translations cached for the guest's own page tables belong to
-	 * whichever vCPU ran here before: drop them unless it was this one. */
-	if (h->last_vcpu != v)
-		hfence_vvma_all();
-	h->last_vcpu = v;
+	/* Translations cached for the guest's own page tables may belong to
+	 * another vCPU, or be this one's from before it ran elsewhere: drop
+	 * them, once a time slice. */
+	hfence_vvma_all();
 
-	if ((v->ctx.sstatus & SSTATUS_FS) != SSTATUS_FS_OFF && h->fp_owner != v) {
+	/* This hart holds our FP registers only if it was the last to load
+	 * them: fp_owner alone is not enough once the vCPU ran elsewhere. */
+	if ((v->ctx.sstatus & SSTATUS_FS) != SSTATUS_FS_OFF &&
+	    (h->fp_owner != v || v->fp_hart != (int)h->index)) {
 		csr_set(sstatus, SSTATUS_FS_INIT);
 		fp_restore(&v->fp);
 		csr_clear(sstatus, SSTATUS_FS);
 		h->fp_owner = v;
+		v->fp_hart = (int)h->index;
 		v->ctx.sstatus = (v->ctx.sstatus & ~SSTATUS_FS) | SSTATUS_FS_CLEAN;
 	}
-	v->running_on = (int)h->index;
 }
 
 void vcpu_put(struct vcpu *v)
@@ -75,6 +82,9 @@ void vcpu_put(struct vcpu *v)
 	vs->vstval = csr_read(vstval);
 	vs->vsatp = csr_read(vsatp);
 	v->ctx.hstatus = csr_read(hstatus);
+	vs->scounteren = csr_read(scounteren);
+	if (hart_has_senvcfg)
+		vs->senvcfg = csr_read(0x10a);
 	/* The guest changed its FP registers: keep them before another vCPU,
 	 * or this one on another hart, needs the hart's. */
 	if ((v->ctx.sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
@@ -83,7 +93,6 @@ void vcpu_put(struct vcpu *v)
 		csr_clear(sstatus, SSTATUS_FS);
 		v->ctx.sstatus = (v->ctx.sstatus & ~SSTATUS_FS) | SSTATUS_FS_CLEAN;
 	}
-	v->running_on = -1;
 }
 
 void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tval)

@@ -51,6 +51,9 @@ _Static_assert(sizeof(struct vcpu_context) == CTX_SIZE, "switch.S offsets");
 /* The guest's supervisor CSRs, which live in the hart's VS CSRs while it runs. */
 struct vs_csrs {
 	unsigned long vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp;
+	/* Not replaced by VS CSRs when V=1 (§18.2.12): the guest writes the
+	 * hart's own, which must not carry over to another guest. */
+	unsigned long scounteren, senvcfg;
 };
 
 struct fp_state {
@@ -63,6 +66,7 @@ enum vcpu_state {
 	VCPU_STARTED = 0,
 	VCPU_STOPPED = 1,
 	VCPU_START_PENDING = 2,
+	VCPU_STOP_PENDING = 3, /* stopped, but still loaded on its hart */
 };
 
 struct vcpu {
@@ -73,12 +77,18 @@ struct vcpu {
 	struct vm *vm;
 	unsigned id; /* the guest's hart id */
 	volatile enum vcpu_state state;
-	volatile int running_on;    /* hart index, or -1 */
+	volatile int running_on;    /* hart index, or -1; written under the scheduler's lock */
+	int fp_hart;                /* the hart whose FP registers hold ours, or -1 */
 	volatile bool runnable;     /* started, and not running anywhere */
 	uint64_t timer_deadline;    /* SBI set_timer; ~0 when disarmed */
 	volatile int ipi_pending;   /* SBI IPI: raise VSSIP at the next entry (int: amoswap.w) */
 	volatile int fence_pending; /* SBI RFENCE: flush before the next entry */
 	unsigned long slices;       /* times it was scheduled in */
+	/* Its console output, gathered into a line that is printed whole with
+	 * the [vmN] prefix: one buffer a vCPU, so that two vCPUs writing at
+	 * once do not mix inside a line. */
+	char line[128];
+	unsigned line_len;
 	unsigned long exits;
 };
 
@@ -108,6 +118,9 @@ static inline void vcpu_prepare_entry(struct vcpu *v)
 /* Makes the guest take exception `cause` at its current pc, as the
  * hardware would have if the exception had been delegated to VS. */
 void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tval);
+
+/* Whether the harts have senvcfg (privileged spec 1.12), which guests use. */
+extern bool hart_has_senvcfg;
 
 /* switch.S: runs the guest, calling vm_exit (vm/exit.c) after each exit,
  * until vm_exit returns non-zero. */

@@ -100,25 +100,24 @@ struct vm *vm_create(const struct vm_config *cfg)
 	return vm;
 }
 
-static void flush_line(struct vm *vm)
+static void flush_line(struct vcpu *v)
 {
-	if (!vm->line_len)
+	if (!v->line_len)
 		return;
-	console_write_prefixed_line(vm->id, vm->line, vm->line_len);
-	vm->line_len = 0;
+	console_write_prefixed_line(v->vm->id, v->line, v->line_len);
+	v->line_len = 0;
 }
 
-void vm_console_putc(struct vm *vm, char c)
+void vm_console_putc(struct vcpu *v, char c)
 {
-	spin_lock(&vm->lock);
+	/* Only the vCPU itself writes its line (on whichever hart runs it). */
 	if (c == '\n') {
-		flush_line(vm);
+		flush_line(v);
 	} else if (c != '\r') {
-		vm->line[vm->line_len++] = c;
-		if (vm->line_len == sizeof(vm->line))
-			flush_line(vm);
+		if (v->line_len >= sizeof(v->line))
+			flush_line(v);
+		v->line[v->line_len++] = c;
 	}
-	spin_unlock(&vm->lock);
 }
 
 void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
@@ -128,19 +127,19 @@ void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
 		spin_unlock(&vm->lock);
 		return;
 	}
-	flush_line(vm);
 	vm->failed = failed;
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		vm->vcpus[i].state = VCPU_STOPPED;
-		vm->vcpus[i].runnable = false;
-	}
+	sched_stop_vm(vm);
 	char why[160];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	/* The report comes before the state change: once no VM runs, another
-	 * hart may power the machine off. */
+	 * hart may power the machine off. What the vCPUs left unfinished goes
+	 * first, but for those that run elsewhere, which own their line. */
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].running_on < 0 || &vm->vcpus[i] == this_hart()->current)
+			flush_line(&vm->vcpus[i]);
 	printf("vm%d (%s): stopped: %s\n", vm->id, vm->name, why);
 	__atomic_store_n(&vm->state, VM_STOPPED, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);

@@ -48,10 +48,6 @@ struct vm {
 	struct vuart uart;
 	struct vtestdev testdev;
 	struct spinlock lock; /* vCPU state changes (HSM) */
-	/* The guest's console: output is gathered into lines, each printed
-	 * whole with the [vmN] prefix. */
-	char line[128];
-	unsigned line_len;
 };
 
 extern struct vm vms[MAX_VMS];
@@ -61,8 +57,8 @@ struct vm *vm_create(const struct vm_config *cfg);
 /* Stops every vCPU of the VM and prints why; the other VMs go on. */
 void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Console output from the guest, by byte. */
-void vm_console_putc(struct vm *vm, char c);
+/* Console output from the guest's vCPU v, by byte. */
+void vm_console_putc(struct vcpu *v, char c);
 /* How many VMs have not stopped, and how many stopped with a failure. */
 int vm_running_count(void);
 int vm_failed_count(void);
