@@ -13,6 +13,8 @@
 #define IIR_NO_IRQ  0x01
 #define IIR_FIFO_ON 0xc0
 
+#define IDLE_POLLS_BEFORE_FLUSH 64
+
 void vuart_init(struct vuart *u, struct vm *vm)
 {
 	*u = (struct vuart){.vm = vm, .lcr = 0x03};
@@ -42,6 +44,10 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 		break;
 	case 5:
 		*value = LSR_THRE | LSR_TEMT;
+		/* A guest that keeps reading LSR without sending waits for input,
+		 * typically after a prompt that has no newline: show its line now. */
+		if (++u->idle_polls == IDLE_POLLS_BEFORE_FLUSH)
+			vm_console_flush(this_hart()->current);
 		break;
 	case 6:
 		*value = 0;
@@ -68,6 +74,7 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 			u->dll = b;
 		else
 			vm_console_putc(this_hart()->current, (char)b);
+		u->idle_polls = 0;
 		break;
 	case 1:
 		if (dlab)

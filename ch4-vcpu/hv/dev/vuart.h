@@ -14,6 +14,7 @@ struct vm;
 struct vuart {
 	struct vm *vm;
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	unsigned idle_polls; /* LSR reads since the last byte sent */
 };
 
 void vuart_init(struct vuart *u, struct vm *vm);

@@ -108,6 +108,11 @@ static void flush_line(struct vcpu *v)
 	v->line_len = 0;
 }
 
+void vm_console_flush(struct vcpu *v)
+{
+	flush_line(v);
+}
+
 void vm_console_putc(struct vcpu *v, char c)
 {
 	/* Only the vCPU itself writes its line (on whichever hart runs it). */

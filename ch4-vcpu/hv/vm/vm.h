@@ -59,6 +59,8 @@ void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Console output from the guest's vCPU v, by byte. */
 void vm_console_putc(struct vcpu *v, char c);
+/* Prints v's unfinished line now (a prompt, say). */
+void vm_console_flush(struct vcpu *v);
 /* How many VMs have not stopped, and how many stopped with a failure. */
 int vm_running_count(void);
 int vm_failed_count(void);
