@@ -6,8 +6,7 @@
 
 /* Sets this hart's delegation and counter CSRs for running guests. */
 void vm_hart_init(void);
-/* Handles the exit recorded in v->ctx; on return the vCPU may re-enter. */
-void vm_handle_exit(struct vcpu *v);
+
 /* Called by switch.S after each exit, on the hypervisor's stack: handles
  * it, and returns 0 to enter the guest again at once, or non-zero when the
  * vCPU must leave the hart (its slice ended, it stopped, its VM stopped). */

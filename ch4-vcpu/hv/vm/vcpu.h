@@ -8,17 +8,13 @@
 #define CTX_REG(n)    ((n)*8)
 #define CTX_HOST_SP   (32 * 8)
 #define CTX_HOST_RA   (33 * 8)
-#define CTX_HOST_GP   (34 * 8)
-#define CTX_HOST_TP   (35 * 8)
-#define CTX_HOST_S(n) ((36 + (n)) * 8) /* s0..s11 */
-#define CTX_SEPC      (48 * 8)
-#define CTX_SSTATUS   (49 * 8)
-#define CTX_HSTATUS   (50 * 8)
-#define CTX_SCAUSE    (51 * 8)
-#define CTX_STVAL     (52 * 8)
-#define CTX_HTVAL     (53 * 8)
-#define CTX_HTINST    (54 * 8)
-#define CTX_SIZE      (55 * 8)
+#define CTX_HOST_TP   (34 * 8)
+#define CTX_HOST_S(n) ((35 + (n)) * 8) /* s0..s11 */
+#define CTX_SEPC      (47 * 8)
+#define CTX_SSTATUS   (48 * 8)
+#define CTX_SCAUSE    (50 * 8)
+#define CTX_STVAL     (51 * 8)
+#define CTX_SIZE      (54 * 8)
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
@@ -33,19 +29,24 @@ struct vm;
 /* What the world switch saves and restores. */
 struct vcpu_context {
 	unsigned long regs[32]; /* guest x1..x31; regs[0] unused */
-	unsigned long host_sp, host_ra, host_gp, host_tp, host_s[12];
+	/* The hypervisor's, while the guest runs (not gp: it is built with
+	 * -mno-relax and never uses it). */
+	unsigned long host_sp, host_ra, host_tp, host_s[12];
 	unsigned long sepc;    /* guest pc */
 	unsigned long sstatus; /* SPP: the guest's privilege (VS or VU); FS: FP use */
 	unsigned long hstatus; /* SPV, SPVP, VTW...: in the CSR while loaded */
-	/* Filled in by an exit (htval and htinst by vm_handle_exit, for the
+	/* Filled in by an exit (htval and htinst by the exit handler, for the
 	 * causes that set them): */
 	unsigned long scause, stval, htval, htinst;
 };
 
 _Static_assert(offsetof(struct vcpu_context, host_sp) == CTX_HOST_SP, "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, host_s) == CTX_HOST_S(0), "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, host_tp) == CTX_HOST_TP, "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, sepc) == CTX_SEPC, "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, htinst) == CTX_HTINST, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, sstatus) == CTX_SSTATUS, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, scause) == CTX_SCAUSE, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, stval) == CTX_STVAL, "switch.S offsets");
 _Static_assert(sizeof(struct vcpu_context) == CTX_SIZE, "switch.S offsets");
 
 /* The guest's supervisor CSRs, which live in the hart's VS CSRs while it runs. */
