@@ -1,0 +1,64 @@
+/* The small runtime of hvlab's test guests: SBI calls, output through SBI
+ * DBCN or the emulated UART, the device tree's bootargs. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/format.h"
+#include "lib/string.h"
+
+struct sbiret {
+	long error;
+	long value;
+};
+
+struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
+                       unsigned long a2);
+
+#define SBI_EXT_BASE 0x10
+#define SBI_EXT_TIME 0x54494D45
+#define SBI_EXT_IPI  0x735049
+#define SBI_EXT_RFNC 0x52464E43
+#define SBI_EXT_HSM  0x48534D
+#define SBI_EXT_SRST 0x53525354
+#define SBI_EXT_DBCN 0x4442434E
+
+/* Every line that a guest prints goes through SBI DBCN console_write. */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, byte by byte through the emulated 16550 of the device tree. */
+void uart_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The value of `key=value` in /chosen/bootargs; false when absent. */
+bool bootarg(const char *key, char *buf, size_t size);
+unsigned long bootarg_ulong(const char *key, unsigned long fallback);
+/* The guest's device tree, as passed in a1. */
+extern const void *guest_fdt;
+int fdt_cpu_count(void);
+/* /cpus/timebase-frequency: `time` ticks per second. */
+uint64_t fdt_timebase(void);
+uint64_t fdt_find_reg(const char *compatible);
+
+__attribute__((noreturn)) void shutdown(bool failure);
+
+static inline uint64_t rdtime(void)
+{
+	uint64_t t;
+	asm volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+static inline uint64_t rdinstret(void)
+{
+	uint64_t t;
+	asm volatile("rdinstret %0" : "=r"(t));
+	return t;
+}
+
+/* Each guest provides guest_main; the SMP ones guest_secondary too. */
+void guest_main(void);
+void guest_secondary(unsigned long hartid, unsigned long opaque);
+extern char secondary_start[];
+
+#endif

@@ -1,0 +1,54 @@
+/* Supervisor CSRs and their bits (RISC-V privileged spec, chapter 10
+ * "Supervisor-Level ISA"), with helpers to read and write them. */
+#ifndef ARCH_CSR_H
+#define ARCH_CSR_H
+
+#define SSTATUS_SIE  (1UL << 1)
+#define SSTATUS_SPIE (1UL << 5)
+#define SSTATUS_SPP  (1UL << 8)
+#define SSTATUS_SUM  (1UL << 18)
+
+#define SIE_SSIE (1UL << 1)
+#define SIE_STIE (1UL << 5)
+#define SIE_SEIE (1UL << 9)
+
+#ifndef __ASSEMBLY__
+
+#define csr_read(csr)                                                 \
+	({                                                            \
+		unsigned long __v;                                    \
+		asm volatile("csrr %0, " #csr : "=r"(__v)::"memory"); \
+		__v;                                                  \
+	})
+
+#define csr_write(csr, val)                                               \
+	({                                                                \
+		unsigned long __v = (unsigned long)(val);                 \
+		asm volatile("csrw " #csr ", %0" ::"rK"(__v) : "memory"); \
+	})
+
+#define csr_set(csr, val)                                                 \
+	({                                                                \
+		unsigned long __v = (unsigned long)(val);                 \
+		asm volatile("csrs " #csr ", %0" ::"rK"(__v) : "memory"); \
+	})
+
+#define csr_clear(csr, val)                                               \
+	({                                                                \
+		unsigned long __v = (unsigned long)(val);                 \
+		asm volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory"); \
+	})
+
+static inline void wfi(void)
+{
+	asm volatile("wfi" ::: "memory");
+}
+
+static inline void cpu_relax(void)
+{
+	/* Zihintpause's pause, encoded as a FENCE hint so that any assembler takes it. */
+	asm volatile(".4byte 0x0100000f" ::: "memory");
+}
+
+#endif /* __ASSEMBLY__ */
+#endif

@@ -1,0 +1,109 @@
+/* Timer interrupts (privileged spec §10.1.3 sip/sie STIP/STIE; Sstc
+ * §"stimecmp"; SBI spec chapter 6 TIME). The deadline is compared with the
+ * `time` CSR, which counts at the device tree's timebase-frequency. With
+ * Sstc the hart compares stimecmp itself; without it, SBI set_timer asks
+ * the firmware to do it. Each tick programs the next deadline one period
+ * after the previous one, not after "now", so the rate does not drift. */
+#include "arch/csr.h"
+#include "arch/sbi.h"
+#include "arch/timer.h"
+#include "boot/hart.h"
+#include "boot/platform.h"
+#include "lib/extable.h"
+#include "lib/panic.h"
+
+#define CSR_STIMECMP 0x14d
+
+static bool use_sstc;
+static unsigned long period; /* in `time` units */
+static unsigned long rate_hz;
+
+/* stimecmp exists only if M-mode enabled it (menvcfg.STCE); otherwise the
+ * access is an illegal instruction, which the fixup table absorbs. */
+static int probe_write_stimecmp(uint64_t v)
+{
+	int err = PROBE_OK;
+	unsigned long addr = 0;
+	asm volatile(EXTABLE_INSN("csrw 0x14d, %[val]")
+	             : [err] "+r"(err)
+	             : [val] "r"(v), [addr] "r"(addr)
+	             : "memory");
+	return err;
+}
+
+void timer_init(unsigned long tick_hz, bool has_sstc)
+{
+	BUG_ON(!platform.timebase_frequency || !tick_hz);
+	rate_hz = tick_hz;
+	period = platform.timebase_frequency / tick_hz;
+	if (!period)
+		period = 1;
+	use_sstc = has_sstc && probe_write_stimecmp(~0UL) == PROBE_OK;
+}
+
+bool timer_uses_sstc(void)
+{
+	return use_sstc;
+}
+
+unsigned long timer_tick_hz(void)
+{
+	return rate_hz;
+}
+
+static void set_deadline(uint64_t deadline)
+{
+	/* LAB 2 BEGIN: program the next timer interrupt at `deadline` */
+	if (use_sstc)
+		csr_write(0x14d, deadline);
+	else
+		sbi_set_timer(deadline);
+	/* LAB 2 END */
+}
+
+static uint64_t earliest(const struct hart *h)
+{
+	return h->event_deadline < h->next_deadline ? h->event_deadline : h->next_deadline;
+}
+
+void timer_start(void)
+{
+	struct hart *h = this_hart();
+	h->event_deadline = ~0UL;
+	h->next_deadline = time_now() + period;
+	set_deadline(h->next_deadline);
+	csr_set(sie, SIE_STIE);
+}
+
+void timer_stop(void)
+{
+	csr_clear(sie, SIE_STIE);
+	set_deadline(~0UL);
+}
+
+void timer_set_event(uint64_t when)
+{
+	struct hart *h = this_hart();
+	h->event_deadline = when;
+	set_deadline(earliest(h));
+}
+
+void timer_interrupt(void)
+{
+	struct hart *h = this_hart();
+	uint64_t now = time_now();
+	if (now >= h->event_deadline)
+		h->event_deadline = ~0UL;
+	if (now >= h->next_deadline) {
+		h->ticks++;
+		h->resched = true;
+		/* LAB 2 BEGIN: schedule the next tick one period after the last deadline */
+		h->next_deadline += period;
+		/* If the hart was held up for longer than a period, skip the ticks
+		 * that are already late rather than fire them back to back. */
+		if (h->next_deadline <= now)
+			h->next_deadline = now + period - (now - h->next_deadline) % period;
+		/* LAB 2 END */
+	}
+	set_deadline(earliest(h));
+}

@@ -1,0 +1,170 @@
+/* The vPLIC's registers are those of the real one (PLIC spec §3): 4-byte
+ * accesses only, priority at 4 * source, pending at 0x1000, enables at
+ * 0x2000 + 0x80 * context, threshold at 0x200000 + 0x1000 * context and
+ * claim/complete 4 bytes above it. What the guest cannot reach (contexts
+ * and sources that do not exist) reads as zero and ignores writes, as on
+ * hardware; an access of another width stops the VM.
+ *
+ * Each source has a level-triggered gateway: while the line is high and the
+ * source is not claimed, it is pending. A claim returns the pending source
+ * enabled for the context with the highest priority above the context's
+ * threshold (the lowest id among equals) and takes it off the pending
+ * list; its completion lets the gateway forward it again, at once if the
+ * line is still high. After every change the vPLIC recomputes each
+ * context's output, VSEIP of that context's vCPU. */
+#include "dev/vplic.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
+
+#define PRIORITY_END   0x1000UL
+#define PENDING_BASE   0x1000UL
+#define ENABLE_BASE    0x2000UL
+#define ENABLE_STRIDE  0x80UL
+#define CONTEXT_BASE   0x200000UL
+#define CONTEXT_STRIDE 0x1000UL
+#define SOURCE_MASK    0xfffffffeu /* source 0 does not exist */
+
+void vplic_init(struct vplic *p, struct vm *vm, unsigned ncontexts)
+{
+	*p = (struct vplic){.vm = vm, .ncontexts = ncontexts};
+}
+
+/* The source that a claim on `ctx` would return, or 0. */
+static inline unsigned best_source(const struct vplic *p, unsigned ctx)
+{
+	/* LAB 5 BEGIN: the highest-priority pending enabled source above the threshold */
+	uint32_t candidates = p->pending & p->enable[ctx];
+	unsigned best = 0, best_priority = p->threshold[ctx];
+	for (unsigned src = 1; src < VPLIC_SOURCES; src++) {
+		/* strictly greater: among equal priorities the lowest id wins */
+		if (candidates & (1u << src) && p->priority[src] > best_priority) {
+			best = src;
+			best_priority = p->priority[src];
+		}
+	}
+	return best;
+	/* LAB 5 END */
+}
+
+/* Every context's output to its vCPU; called with the lock held after any
+ * change of pending, claimed, enable, priority or threshold. */
+static void update_outputs(struct vplic *p)
+{
+	/* LAB 5 BEGIN: drive each vCPU's VSEIP from its context */
+	for (unsigned ctx = 0; ctx < p->ncontexts; ctx++)
+		vcpu_set_external_interrupt(&p->vm->vcpus[ctx], best_source(p, ctx) != 0);
+	/* LAB 5 END */
+}
+
+void vplic_set_level(struct vplic *p, unsigned source, bool level)
+{
+	if (!source || source >= VPLIC_SOURCES)
+		return;
+	uint32_t bit = 1u << source;
+	spin_lock(&p->lock);
+	if (level) {
+		p->level |= bit;
+		if (!(p->claimed & bit))
+			p->pending |= bit;
+	} else {
+		/* A request that the device withdrew before anyone claimed it is
+		 * gone (as in QEMU's PLIC): no spurious claim for it. */
+		p->level &= ~bit;
+		p->pending &= ~bit;
+	}
+	update_outputs(p);
+	spin_unlock(&p->lock);
+}
+
+static uint32_t claim(struct vplic *p, unsigned ctx)
+{
+	/* LAB 5 BEGIN: claim: hand out the best source and take it off the pending list */
+	unsigned src = best_source(p, ctx);
+	if (src) {
+		p->pending &= ~(1u << src);
+		p->claimed |= 1u << src;
+	}
+	update_outputs(p);
+	return src;
+	/* LAB 5 END */
+}
+
+static void complete(struct vplic *p, unsigned ctx, uint32_t src)
+{
+	/* LAB 5 BEGIN: complete: the gateway forwards the source again */
+	/* An id that is not claimed, or not enabled for this context, is
+	 * ignored (PLIC spec §8). */
+	if (src == 0 || src >= VPLIC_SOURCES)
+		return;
+	uint32_t bit = 1u << src;
+	if (!(p->claimed & bit) || !(p->enable[ctx] & bit))
+		return;
+	p->claimed &= ~bit;
+	if (p->level & bit)
+		p->pending |= bit; /* still high: a level-triggered source asks again */
+	update_outputs(p);
+	/* LAB 5 END */
+}
+
+static bool vplic_read(void *dev, uint64_t off, unsigned width, uint64_t *value)
+{
+	struct vplic *p = dev;
+	if (width != 4 || off & 3)
+		return false;
+	*value = 0;
+	spin_lock(&p->lock);
+	if (off < PRIORITY_END) {
+		if (off / 4 < VPLIC_SOURCES)
+			*value = p->priority[off / 4];
+	} else if (off == PENDING_BASE) {
+		*value = p->pending;
+	} else if (off >= ENABLE_BASE && off < CONTEXT_BASE) {
+		uint64_t ctx = (off - ENABLE_BASE) / ENABLE_STRIDE;
+		if (ctx < p->ncontexts && (off - ENABLE_BASE) % ENABLE_STRIDE == 0)
+			*value = p->enable[ctx];
+	} else if (off >= CONTEXT_BASE) {
+		uint64_t ctx = (off - CONTEXT_BASE) / CONTEXT_STRIDE;
+		uint64_t reg = (off - CONTEXT_BASE) % CONTEXT_STRIDE;
+		if (ctx < p->ncontexts && reg == 0)
+			*value = p->threshold[ctx];
+		else if (ctx < p->ncontexts && reg == 4)
+			*value = claim(p, (unsigned)ctx);
+	}
+	spin_unlock(&p->lock);
+	return true;
+}
+
+static bool vplic_write(void *dev, uint64_t off, unsigned width, uint64_t value)
+{
+	struct vplic *p = dev;
+	uint32_t v32 = (uint32_t)value;
+	if (width != 4 || off & 3)
+		return false;
+	spin_lock(&p->lock);
+	if (off < PRIORITY_END) {
+		if (off / 4 && off / 4 < VPLIC_SOURCES) {
+			p->priority[off / 4] = v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
+			update_outputs(p);
+		}
+	} else if (off >= ENABLE_BASE && off < CONTEXT_BASE) {
+		uint64_t ctx = (off - ENABLE_BASE) / ENABLE_STRIDE;
+		if (ctx < p->ncontexts && (off - ENABLE_BASE) % ENABLE_STRIDE == 0) {
+			p->enable[ctx] = v32 & SOURCE_MASK;
+			update_outputs(p);
+		}
+	} else if (off >= CONTEXT_BASE) {
+		uint64_t ctx = (off - CONTEXT_BASE) / CONTEXT_STRIDE;
+		uint64_t reg = (off - CONTEXT_BASE) % CONTEXT_STRIDE;
+		if (ctx < p->ncontexts && reg == 0) {
+			p->threshold[ctx] = v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
+			update_outputs(p);
+		} else if (ctx < p->ncontexts && reg == 4) {
+			complete(p, (unsigned)ctx, v32);
+		}
+	}
+	/* the pending bits are read-only */
+	spin_unlock(&p->lock);
+	return true;
+}
+
+const struct mmio_ops vplic_ops = {.read = vplic_read, .write = vplic_write};

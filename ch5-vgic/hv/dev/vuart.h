@@ -1,0 +1,35 @@
+/* An emulated ns16550 UART for one VM: transmit to the hypervisor console,
+ * receive from it while the VM has the console's focus, and the 16550's
+ * interrupt (IER, IIR) on a source of the VM's vPLIC. */
+#ifndef DEV_VUART_H
+#define DEV_VUART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/spinlock.h"
+#include "vm/mmio.h"
+
+#define VUART_SIZE    0x100
+#define VUART_RX_FIFO 64 /* more than a 16550's 16: the host does not wait for the guest */
+
+struct vm;
+
+struct vuart {
+	struct spinlock lock; /* the guest's vCPUs and the host's console interrupt */
+	struct vm *vm;
+	unsigned irq; /* its vPLIC source */
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	bool thr_empty_irq; /* THRE interrupt pending: cleared by an IIR read or a write */
+	bool overrun;       /* input lost since the last LSR read */
+	uint8_t rx[VUART_RX_FIFO];
+	unsigned rx_head, rx_count;
+	unsigned idle_polls; /* LSR reads since the last byte sent or received */
+};
+
+void vuart_init(struct vuart *u, struct vm *vm, unsigned irq);
+/* A byte typed on the host console for this VM. */
+void vuart_receive(struct vuart *u, uint8_t byte);
+extern const struct mmio_ops vuart_ops;
+
+#endif

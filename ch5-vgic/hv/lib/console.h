@@ -1,0 +1,24 @@
+/* The hypervisor console: the SBI legacy console until the UART is known
+ * from the device tree, then the UART itself. Every line that goes out is
+ * prefixed "[hv] ", and one lock keeps lines from different harts whole. */
+#ifndef LIB_CONSOLE_H
+#define LIB_CONSOLE_H
+
+#include <stdbool.h>
+
+void console_use_uart(void);
+void console_lock(void);
+void console_unlock(void);
+/* For panic: takes the lock unless its holder seems stuck. */
+void console_lock_emergency(void);
+/* With the lock held. */
+void console_putc_locked(char c);
+void console_puts(const char *s);
+/* Text from vCPU `vcpu` of guest `vm_id`, printed as "[vmN] text". With
+ * end_of_line false the line stays open on the screen (a prompt, an echo)
+ * and the next text of the same vCPU continues it, unless someone else
+ * printed in between: then it starts again on a new prefixed line. */
+void console_write_prefixed(int vm_id, unsigned vcpu, const char *text, unsigned len,
+                            bool end_of_line);
+
+#endif

@@ -1,0 +1,166 @@
+/* The life of a VM exit. The guest trapped to HS-mode (privileged spec
+ * §18.6): scause says why, stval/htval/htinst say more, sepc is where.
+ * Exceptions that the guest can handle itself never come here: hedeleg
+ * sends them straight to VS-mode, and hideleg does the same for the
+ * guest's own interrupts. What comes here is the hypervisor's business:
+ * SBI calls, accesses to emulated devices, what the guest may not do, and
+ * the host's own interrupts that happened to arrive while a guest ran. */
+#include "arch/csr.h"
+#include "arch/hext.h"
+#include "arch/ipi.h"
+#include "arch/timer.h"
+#include "arch/trap.h"
+#include "boot/hart.h"
+#include "dev/plic.h"
+#include "lib/extable.h"
+#include "lib/printf.h"
+#include "vm/exit.h"
+#include "vm/mmio.h"
+#include "vm/sbi.h"
+#include "vm/vm.h"
+#include "vm/vtimer.h"
+
+#define BIT(n) (1UL << (n))
+
+/* senvcfg exists from privileged spec 1.12 on; reading it on an older hart
+ * is an illegal instruction, which the fixup table turns into an answer. */
+static bool probe_senvcfg(void)
+{
+	int err = PROBE_OK;
+	unsigned long val = 0, addr = 0;
+	asm volatile(EXTABLE_INSN("csrr %[val], 0x10a")
+	             : [val] "+r"(val), [err] "+r"(err)
+	             : [addr] "r"(addr)
+	             : "memory");
+	return err == PROBE_OK;
+}
+
+void vm_hart_init(void)
+{
+	plic_init_hart();
+	hart_has_senvcfg = probe_senvcfg();
+	/* Exceptions that the guest handles itself, as on bare hardware. */
+	csr_write(hedeleg, BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | BIT(EXC_ECALL_U) |
+	                       BIT(EXC_INST_PAGE) | BIT(EXC_LOAD_PAGE) | BIT(EXC_STORE_PAGE));
+	/* The guest's software, timer and external interrupts go to VS-mode. */
+	csr_write(hideleg, HVIP_VSSIP | HVIP_VSTIP | HVIP_VSEIP);
+	/* The guest reads time and instret directly; cycle traps (virtual
+	 * instruction) and is reflected as illegal. */
+	csr_write(hcounteren, HCOUNTEREN_TM | HCOUNTEREN_IR);
+	csr_write(htimedelta, 0);
+	csr_write(hvip, 0);
+	csr_write(hgatp, 0);
+}
+
+static void host_interrupt(struct vcpu *v)
+{
+	switch (v->ctx.scause & ~SCAUSE_INTERRUPT) {
+	case IRQ_S_TIMER:
+		timer_interrupt(); /* a tick ends the slice */
+		vtimer_wake_due();
+		/* LAB 5 BEGIN: without Sstc, the guest's deadline raises VSTIP */
+		if (!vtimer_uses_sstc && vtimer_due(v))
+			v->hvip |= HVIP_VSTIP;
+		/* LAB 5 END */
+		vtimer_arm(v);
+		break;
+	case IRQ_S_SOFT:
+		/* a kick: vm_exit looks at the vCPU's state and requests again */
+		ipi_interrupt();
+		break;
+	case IRQ_S_EXT:
+		plic_interrupt(); /* a device of the host's: the console, say */
+		break;
+	default:
+		vm_stop(v->vm, true, "unexpected host interrupt 0x%lx while it ran", v->ctx.scause);
+	}
+}
+
+/* What the guest could not do is, for the guest, an illegal instruction. */
+static void reflect_illegal(struct vcpu *v)
+{
+	vcpu_inject_exception(v, EXC_ILLEGAL_INST, v->ctx.stval);
+}
+
+#define INSN_WFI 0x10500073u
+
+/* A virtual-instruction exit for WFI (hstatus.VTW): the vCPU gives up its
+ * hart, and the scheduler keeps it waiting until it has an interrupt. */
+static bool wfi_exit(struct vcpu *v)
+{
+	uint32_t insn = (uint32_t)v->ctx.stval;
+	uint16_t lo, hi;
+	if (!insn) { /* stval may be 0 (§18.6.2): read it as the hart fetched it */
+		if (guest_fetch16(v->ctx.sepc, &lo) || guest_fetch16(v->ctx.sepc + 2, &hi))
+			return false;
+		insn = lo | (uint32_t)hi << 16;
+	}
+	if (insn != INSN_WFI)
+		return false;
+	v->ctx.sepc += 4;
+	v->wfi = true;
+	this_hart()->resched = true;
+	/* It waits for something, input perhaps: show its unfinished line. */
+	vm_console_flush(v);
+	return true;
+}
+
+/* Every exit but an SBI call, which vm_exit dispatches itself. Not inlined:
+ * its registers would be saved on the SBI fast path too. */
+__attribute__((noinline)) static void handle_exit(struct vcpu *v)
+{
+	struct vcpu_context *c = &v->ctx;
+	if (c->scause & SCAUSE_INTERRUPT) {
+		host_interrupt(v);
+		return;
+	}
+	/* Nothing has trapped since the exit: these still describe it. */
+	c->htval = csr_read(htval);
+	c->htinst = csr_read(htinst);
+	switch (c->scause) {
+	case EXC_LOAD_GUEST_PAGE:
+	case EXC_STORE_GUEST_PAGE:
+		mmio_handle_fault(v);
+		break;
+	case EXC_VIRTUAL_INST:
+		if (!wfi_exit(v))
+			reflect_illegal(v);
+		break;
+	case EXC_ILLEGAL_INST:
+		reflect_illegal(v);
+		break;
+	case EXC_LOAD_MISALIGNED:
+	case EXC_STORE_MISALIGNED:
+	case EXC_INST_ACCESS:
+	case EXC_LOAD_ACCESS:
+	case EXC_STORE_ACCESS:
+		/* The guest's own business (a misaligned atomic that the firmware
+		 * passed on, say): what the hardware would have done with
+		 * hedeleg set. */
+		vcpu_inject_exception(v, c->scause, c->stval);
+		break;
+	default: {
+		uint64_t gpa = (c->htval << 2) | (c->stval & 3);
+		vm_stop(v->vm, true, "%s (scause %lu) at sepc 0x%lx, stval 0x%lx, gpa 0x%lx",
+		        trap_cause_name(c->scause), c->scause, c->sepc, c->stval,
+		        c->htval ? (unsigned long)gpa : 0UL);
+	}
+	}
+}
+
+int vm_exit(struct vcpu_context *ctx)
+{
+	struct vcpu *v = (struct vcpu *)ctx; /* the context is the vCPU's first member */
+	/* The guest may have cleared its software interrupt (sip.SSIP aliases
+	 * hvip.VSSIP). */
+	v->hvip = csr_read(hvip);
+	v->exits++;
+	if (ctx->scause == EXC_ECALL_VS) /* the most frequent exit, first */
+		sbi_handle(v);
+	else
+		handle_exit(v);
+	if (this_hart()->resched || v->state != VCPU_STARTED || v->vm->state != VM_RUNNING)
+		return 1;
+	vcpu_prepare_entry(v);
+	return 0;
+}

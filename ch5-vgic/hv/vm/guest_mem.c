@@ -1,0 +1,46 @@
+#include "lib/string.h"
+#include "mm/gstage.h"
+#include "vm/guest_mem.h"
+#include "vm/vm.h"
+
+static int check(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t need)
+{
+	if (gpa + len < gpa)
+		return -1;
+	for (uint64_t p = ALIGN_DOWN(gpa, PAGE_SIZE); p < gpa + len; p += PAGE_SIZE) {
+		uint64_t hpa;
+		if ((gstage_translate(&vm->gs, p, &hpa) & need) != need)
+			return -1;
+	}
+	return 0;
+}
+
+int guest_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len)
+{
+	if (check(vm, gpa, len, PTE_R))
+		return -1;
+	uint8_t *d = dst;
+	while (len) {
+		uint64_t hpa, chunk = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
+		chunk = chunk < len ? chunk : len;
+		gstage_translate(&vm->gs, gpa, &hpa);
+		memcpy(d, (const void *)hpa, chunk);
+		d += chunk, gpa += chunk, len -= chunk;
+	}
+	return 0;
+}
+
+int guest_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
+{
+	if (check(vm, gpa, len, PTE_W))
+		return -1;
+	const uint8_t *s = src;
+	while (len) {
+		uint64_t hpa, chunk = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
+		chunk = chunk < len ? chunk : len;
+		gstage_translate(&vm->gs, gpa, &hpa);
+		memcpy((void *)hpa, s, chunk);
+		s += chunk, gpa += chunk, len -= chunk;
+	}
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* Copies between the hypervisor and guest-physical memory, checked page by
+ * page against the guest's G-stage table: a guest can only name its own
+ * memory. */
+#ifndef VM_GUEST_MEM_H
+#define VM_GUEST_MEM_H
+
+#include <stdint.h>
+
+struct vm;
+
+/* Return 0, or -1 when any byte of the range is not the guest's RAM with
+ * the needed permission (nothing is copied then). */
+int guest_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len);
+int guest_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+
+#endif

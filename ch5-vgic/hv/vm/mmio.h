@@ -1,0 +1,32 @@
+/* Emulated devices: a guest-physical window that the G-stage table leaves
+ * unmapped, so that every access faults and is emulated here. */
+#ifndef VM_MMIO_H
+#define VM_MMIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MAX_MMIO_REGIONS 8
+
+struct vm;
+struct vcpu;
+
+struct mmio_ops {
+	/* offset into the region, width in bytes (1, 2, 4, 8). Return false
+	 * for an access the device does not accept: the VM is then stopped. */
+	bool (*read)(void *dev, uint64_t offset, unsigned width, uint64_t *value);
+	bool (*write)(void *dev, uint64_t offset, unsigned width, uint64_t value);
+};
+
+struct mmio_region {
+	uint64_t base, size;
+	const struct mmio_ops *ops;
+	void *dev;
+	const char *name;
+};
+
+void mmio_add(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev);
+/* A load or store guest-page fault: emulate the access, or stop the VM. */
+void mmio_handle_fault(struct vcpu *v);
+
+#endif

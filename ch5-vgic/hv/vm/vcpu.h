@@ -1,0 +1,153 @@
+/* A virtual CPU: the guest's registers and CSRs while it is not running,
+ * and what the hypervisor needs to run it (privileged spec chapter 18: the
+ * VS CSRs §18.2.12-§18.2.20, hstatus §18.2.1). */
+#ifndef VM_VCPU_H
+#define VM_VCPU_H
+
+/* Offsets into struct vcpu_context, shared with hv/arch/switch.S. */
+#define CTX_REG(n)    ((n)*8)
+#define CTX_HOST_SP   (32 * 8)
+#define CTX_HOST_RA   (33 * 8)
+#define CTX_HOST_TP   (34 * 8)
+#define CTX_HOST_S(n) ((35 + (n)) * 8) /* s0..s11 */
+#define CTX_SEPC      (47 * 8)
+#define CTX_SSTATUS   (48 * 8)
+#define CTX_SCAUSE    (50 * 8)
+#define CTX_STVAL     (51 * 8)
+#define CTX_SIZE      (54 * 8)
+
+#ifndef __ASSEMBLY__
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/hext.h"
+#include "arch/timer.h"
+#include "vm/vtimer.h"
+
+struct vm;
+
+/* What the world switch saves and restores. */
+struct vcpu_context {
+	unsigned long regs[32]; /* guest x1..x31; regs[0] unused */
+	/* The hypervisor's, while the guest runs (not gp: it is built with
+	 * -mno-relax and never uses it). */
+	unsigned long host_sp, host_ra, host_tp, host_s[12];
+	unsigned long sepc;    /* guest pc */
+	unsigned long sstatus; /* SPP: the guest's privilege (VS or VU); FS: FP use */
+	unsigned long hstatus; /* SPV, SPVP, VTW...: in the CSR while loaded */
+	/* Filled in by an exit (htval and htinst by the exit handler, for the
+	 * causes that set them): */
+	unsigned long scause, stval, htval, htinst;
+};
+
+_Static_assert(offsetof(struct vcpu_context, host_sp) == CTX_HOST_SP, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, host_s) == CTX_HOST_S(0), "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, host_tp) == CTX_HOST_TP, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, sepc) == CTX_SEPC, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, sstatus) == CTX_SSTATUS, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, scause) == CTX_SCAUSE, "switch.S offsets");
+_Static_assert(offsetof(struct vcpu_context, stval) == CTX_STVAL, "switch.S offsets");
+_Static_assert(sizeof(struct vcpu_context) == CTX_SIZE, "switch.S offsets");
+
+/* The guest's supervisor CSRs, which live in the hart's VS CSRs while it runs. */
+struct vs_csrs {
+	unsigned long vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp;
+	/* Not replaced by VS CSRs when V=1 (§18.2.12): the guest writes the
+	 * hart's own, which must not carry over to another guest. */
+	unsigned long scounteren, senvcfg;
+};
+
+struct fp_state {
+	uint64_t f[32];
+	uint32_t fcsr;
+};
+
+/* SBI HSM states (SBI spec §9.1) */
+enum vcpu_state {
+	VCPU_STARTED = 0,
+	VCPU_STOPPED = 1,
+	VCPU_START_PENDING = 2,
+	VCPU_STOP_PENDING = 3, /* stopped, but still loaded on its hart */
+};
+
+struct vcpu {
+	struct vcpu_context ctx; /* first: switch.S takes a pointer to it */
+	struct vs_csrs vs;
+	struct fp_state fp;
+	/* The guest's interrupts, as hvip will say at the next entry: VSSIP
+	 * (the guest may clear it itself), VSEIP and, without Sstc, VSTIP. */
+	unsigned long hvip;
+	struct vm *vm;
+	unsigned id; /* the guest's hart id */
+	volatile enum vcpu_state state;
+	volatile int running_on;    /* hart index, or -1; written under the scheduler's lock */
+	int fp_hart;                /* the hart whose FP registers hold ours, or -1 */
+	volatile bool runnable;     /* started, and not running anywhere */
+	uint64_t timer_deadline;    /* SBI set_timer; ~0 when disarmed (vm/vtimer.c) */
+	volatile int ipi_pending;   /* SBI IPI: raise VSSIP at the next entry (int: amoswap.w) */
+	volatile int fence_pending; /* SBI RFENCE: flush before the next entry */
+	volatile bool vseip;        /* the vPLIC's output for this vCPU's context */
+	bool wfi;                   /* it executed WFI: the scheduler decides whether it waits */
+	volatile bool waiting;      /* in WFI until it has an interrupt; not runnable */
+	unsigned long slices;       /* times it was scheduled in */
+	/* Its console output, gathered into a line that is printed whole with
+	 * the [vmN] prefix: one buffer a vCPU, so that two vCPUs writing at
+	 * once do not mix inside a line. */
+	char line[128];
+	unsigned line_len;
+	bool line_open; /* part of the line is on the screen already */
+	unsigned long exits;
+};
+
+/* Resets the guest registers for a (re)start at `pc` with a0, a1. */
+void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned long a1);
+/* Makes this hart ready to run v (VS CSRs, hgatp, FP, fences). */
+void vcpu_load(struct vcpu *v);
+/* Saves what vcpu_load put in the hart. */
+void vcpu_put(struct vcpu *v);
+/* What must be true before the guest runs again: its pending timer, IPI
+ * and fence requests turned into hvip bits and flushes. Inline: it is on
+ * every exit's way back. */
+static inline void vcpu_prepare_entry(struct vcpu *v)
+{
+	/* A guest timer that is due, without Sstc: raise the guest's timer
+	 * interrupt (with Sstc, vstimecmp does it). */
+	if (!vtimer_uses_sstc && time_now() >= v->timer_deadline)
+		v->hvip |= HVIP_VSTIP;
+	if (v->ipi_pending && __atomic_exchange_n(&v->ipi_pending, 0, __ATOMIC_ACQ_REL))
+		v->hvip |= HVIP_VSSIP;
+	/* LAB 5 BEGIN: the vPLIC's output becomes the guest's external interrupt */
+	v->hvip = v->vseip ? v->hvip | HVIP_VSEIP : v->hvip & ~HVIP_VSEIP;
+	/* LAB 5 END */
+	if (v->fence_pending && __atomic_exchange_n(&v->fence_pending, 0, __ATOMIC_ACQ_REL)) {
+		asm volatile("fence.i" ::: "memory");
+		hfence_vvma_all();
+	}
+	csr_write(hvip, v->hvip);
+}
+
+/* Makes the guest take exception `cause` at its current pc, as the
+ * hardware would have if the exception had been delegated to VS. */
+void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tval);
+
+/* The guest's interrupts that are pending, as hvip bits, for a vCPU that
+ * is not loaded (its CSRs are in struct vcpu). */
+unsigned long vcpu_pending_interrupts(const struct vcpu *v);
+/* Whether it has an interrupt that WFI waits for: pending and enabled in
+ * vsie, whatever vsstatus.SIE says (privileged spec §3.3.3). */
+bool vcpu_has_wakeup(const struct vcpu *v);
+/* The vPLIC's output for the vCPU changed. */
+void vcpu_set_external_interrupt(struct vcpu *v, bool level);
+/* SBI IPI: the guest's software interrupt. */
+void vcpu_raise_software_interrupt(struct vcpu *v);
+
+/* Whether the harts have senvcfg (privileged spec 1.12), which guests use. */
+extern bool hart_has_senvcfg;
+
+/* switch.S: runs the guest, calling vm_exit (vm/exit.c) after each exit,
+ * until vm_exit returns non-zero. */
+void vcpu_run(struct vcpu_context *ctx);
+
+#endif
+#endif

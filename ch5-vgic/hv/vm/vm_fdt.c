@@ -1,0 +1,168 @@
+/* The guest's device tree describes the machine the guest is given, not
+ * the host: its RAM, its vCPUs (whose riscv,isa has no 'h': a guest cannot
+ * nest, and no Sstc: its timer is SBI TIME), the host's timebase (the
+ * guest reads the same `time`), /chosen with its bootargs and its console,
+ * its PLIC (context i: vCPU i's supervisor external interrupt) and each
+ * emulated device with its interrupt. Built with libfdt's sequential-write
+ * API. */
+#include <libfdt.h>
+
+#include "boot/platform.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "vm/guest_mem.h"
+#include "vm/vm.h"
+#include "vm/vm_fdt.h"
+
+#define CPU_INTC_PHANDLE(i) (1 + (i))
+#define PLIC_PHANDLE        (1 + MAX_VCPUS)
+#define IRQ_S_EXT           9 /* the line of a hart's interrupt controller */
+
+static char fdt_buf[GUEST_FDT_MAX];
+static struct spinlock fdt_lock;
+
+/* The host's ISA string without the extensions that the guest lacks. */
+static void guest_isa(char *out, size_t size)
+{
+	const char *isa = platform.hart[0].isa ? platform.hart[0].isa : "rv64imafdc";
+	size_t n = 0;
+	const char *p = isa;
+	/* single letters, 'h' dropped */
+	while (*p && *p != '_' && n + 1 < size) {
+		if (*p != 'h')
+			out[n++] = *p;
+		p++;
+	}
+	/* multi-letter ones, without sstc */
+	while (*p == '_') {
+		const char *end = strchr(p + 1, '_');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (!(len == 5 && !strncmp(p, "_sstc", 5)) && n + len + 1 < size) {
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+	}
+	out[n] = '\0';
+}
+
+static int build(struct vm *vm, const char *bootargs, void *buf)
+{
+	char name[48], isa[128];
+	int err = 0;
+#define TRY(x)                       \
+	do {                         \
+		if ((err = (x)) < 0) \
+			return err;  \
+	} while (0)
+	TRY(fdt_create(buf, GUEST_FDT_MAX));
+	TRY(fdt_finish_reservemap(buf));
+	TRY(fdt_begin_node(buf, ""));
+	TRY(fdt_property_u32(buf, "#address-cells", 2));
+	TRY(fdt_property_u32(buf, "#size-cells", 2));
+	TRY(fdt_property_string(buf, "compatible", "hvlab,vm"));
+	snprintf(name, sizeof(name), "hvlab vm%d (%s)", vm->id, vm->name);
+	TRY(fdt_property_string(buf, "model", name));
+
+	TRY(fdt_begin_node(buf, "chosen"));
+	TRY(fdt_property_string(buf, "bootargs", bootargs));
+	snprintf(name, sizeof(name), "/soc/serial@%lx", GUEST_UART_GPA);
+	TRY(fdt_property_string(buf, "stdout-path", name));
+	TRY(fdt_end_node(buf));
+
+	snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->ram_gpa);
+	TRY(fdt_begin_node(buf, name));
+	TRY(fdt_property_string(buf, "device_type", "memory"));
+	fdt64_t reg[2] = {cpu_to_fdt64(vm->ram_gpa), cpu_to_fdt64(vm->ram_size)};
+	TRY(fdt_property(buf, "reg", reg, sizeof(reg)));
+	TRY(fdt_end_node(buf));
+
+	guest_isa(isa, sizeof(isa));
+	TRY(fdt_begin_node(buf, "cpus"));
+	TRY(fdt_property_u32(buf, "#address-cells", 1));
+	TRY(fdt_property_u32(buf, "#size-cells", 0));
+	TRY(fdt_property_u32(buf, "timebase-frequency", platform.timebase_frequency));
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		snprintf(name, sizeof(name), "cpu@%u", i);
+		TRY(fdt_begin_node(buf, name));
+		TRY(fdt_property_string(buf, "device_type", "cpu"));
+		TRY(fdt_property_u32(buf, "reg", i));
+		TRY(fdt_property_string(buf, "status", "okay"));
+		TRY(fdt_property_string(buf, "compatible", "riscv"));
+		TRY(fdt_property_string(buf, "riscv,isa", isa));
+		TRY(fdt_property_string(buf, "mmu-type", "riscv,sv39"));
+		TRY(fdt_begin_node(buf, "interrupt-controller"));
+		TRY(fdt_property_u32(buf, "#interrupt-cells", 1));
+		TRY(fdt_property(buf, "interrupt-controller", NULL, 0));
+		TRY(fdt_property_string(buf, "compatible", "riscv,cpu-intc"));
+		TRY(fdt_property_u32(buf, "phandle", CPU_INTC_PHANDLE(i)));
+		TRY(fdt_end_node(buf));
+		TRY(fdt_end_node(buf));
+	}
+	TRY(fdt_end_node(buf));
+
+	TRY(fdt_begin_node(buf, "soc"));
+	TRY(fdt_property_u32(buf, "#address-cells", 2));
+	TRY(fdt_property_u32(buf, "#size-cells", 2));
+	TRY(fdt_property_string(buf, "compatible", "simple-bus"));
+	TRY(fdt_property(buf, "ranges", NULL, 0));
+
+	snprintf(name, sizeof(name), "interrupt-controller@%lx", GUEST_PLIC_GPA);
+	TRY(fdt_begin_node(buf, name));
+	TRY(fdt_property_string(buf, "compatible", "sifive,plic-1.0.0"));
+	fdt64_t preg[2] = {cpu_to_fdt64(GUEST_PLIC_GPA), cpu_to_fdt64(VPLIC_SIZE)};
+	TRY(fdt_property(buf, "reg", preg, sizeof(preg)));
+	TRY(fdt_property_u32(buf, "#address-cells", 0));
+	TRY(fdt_property_u32(buf, "#interrupt-cells", 1));
+	TRY(fdt_property(buf, "interrupt-controller", NULL, 0));
+	TRY(fdt_property_u32(buf, "riscv,ndev", VPLIC_SOURCES - 1));
+	fdt32_t contexts[2 * MAX_VCPUS];
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		contexts[2 * i] = cpu_to_fdt32(CPU_INTC_PHANDLE(i));
+		contexts[2 * i + 1] = cpu_to_fdt32(IRQ_S_EXT);
+	}
+	TRY(fdt_property(buf, "interrupts-extended", contexts,
+	                 (int)(2 * vm->nvcpus * sizeof(fdt32_t))));
+	TRY(fdt_property_u32(buf, "phandle", PLIC_PHANDLE));
+	TRY(fdt_end_node(buf));
+
+	snprintf(name, sizeof(name), "serial@%lx", GUEST_UART_GPA);
+	TRY(fdt_begin_node(buf, name));
+	TRY(fdt_property_string(buf, "compatible", "ns16550a"));
+	fdt64_t ureg[2] = {cpu_to_fdt64(GUEST_UART_GPA), cpu_to_fdt64(VUART_SIZE)};
+	TRY(fdt_property(buf, "reg", ureg, sizeof(ureg)));
+	TRY(fdt_property_u32(buf, "clock-frequency", 3686400));
+	TRY(fdt_property_u32(buf, "reg-io-width", 1));
+	TRY(fdt_property_u32(buf, "interrupt-parent", PLIC_PHANDLE));
+	TRY(fdt_property_u32(buf, "interrupts", GUEST_UART_IRQ));
+	TRY(fdt_end_node(buf));
+	snprintf(name, sizeof(name), "test@%lx", GUEST_TESTDEV_GPA);
+	TRY(fdt_begin_node(buf, name));
+	TRY(fdt_property_string(buf, "compatible", "hvlab,mmio-test"));
+	fdt64_t treg[2] = {cpu_to_fdt64(GUEST_TESTDEV_GPA), cpu_to_fdt64(VTESTDEV_SIZE)};
+	TRY(fdt_property(buf, "reg", treg, sizeof(treg)));
+	TRY(fdt_property_u32(buf, "interrupt-parent", PLIC_PHANDLE));
+	fdt32_t lines[VTESTDEV_IRQ_COUNT];
+	for (unsigned i = 0; i < VTESTDEV_IRQ_COUNT; i++)
+		lines[i] = cpu_to_fdt32(VTESTDEV_IRQ_FIRST + i);
+	TRY(fdt_property(buf, "interrupts", lines, sizeof(lines)));
+	TRY(fdt_end_node(buf));
+	TRY(fdt_end_node(buf));
+
+	TRY(fdt_end_node(buf));
+	TRY(fdt_finish(buf));
+#undef TRY
+	return 0;
+}
+
+int vm_fdt_build(struct vm *vm, const char *bootargs)
+{
+	spin_lock(&fdt_lock);
+	int err = build(vm, bootargs, fdt_buf);
+	if (!err)
+		err = guest_write(vm, vm->fdt_gpa, fdt_buf, fdt_totalsize(fdt_buf));
+	spin_unlock(&fdt_lock);
+	if (err)
+		printf("vm%d: device tree: %s\n", vm->id, err < 0 ? fdt_strerror(err) : "no room");
+	return err ? -1 : 0;
+}
