@@ -56,6 +56,57 @@ static inline uint64_t rdinstret(void)
 	return t;
 }
 
+#define GUEST_MAX_HARTS 8 /* as start.S */
+
+/* Interrupts: causes (scause without its top bit) and their handlers. */
+#define IRQ_SOFT   1
+#define IRQ_TIMER  5
+#define IRQ_EXT    9
+#define IRQ_CAUSES 16
+typedef void (*irq_handler_fn)(void);
+/* Taken so far, by cause. */
+extern volatile unsigned long irq_counts[IRQ_CAUSES];
+/* Installs the trap vector and the handler, and enables the cause in sie. */
+void irq_on(unsigned cause, irq_handler_fn fn);
+/* sstatus.SIE */
+void irq_enable(void);
+void irq_disable(void);
+static inline void wfi(void)
+{
+	asm volatile("wfi" ::: "memory");
+}
+/* Waits in WFI until `cond` holds. The check runs with interrupts off, so
+ * that one cannot slip in between it and the WFI (which wakes for a
+ * pending interrupt whatever sstatus.SIE says); they are taken after. */
+#define WAIT_FOR(cond)                   \
+	do {                             \
+		for (;;) {               \
+			irq_disable();   \
+			if (cond)        \
+				break;   \
+			wfi();           \
+			irq_enable();    \
+		}                        \
+		irq_enable();            \
+	} while (0)
+
+/* The PLIC of the guest's device tree; contexts as its interrupts-extended
+ * says (the S-mode context of `hartid`). */
+int plic_context(unsigned long hartid);
+void plic_set_priority(unsigned source, unsigned priority);
+void plic_enable(int ctx, unsigned source, bool on);
+void plic_set_threshold(int ctx, unsigned threshold);
+uint32_t plic_pending(void);
+unsigned plic_claim(int ctx);
+void plic_complete(int ctx, unsigned source);
+/* The `interrupts` of the first node compatible with `compatible`. */
+int fdt_interrupts(const char *compatible, uint32_t *out, int max);
+
+static inline void sbi_set_timer(uint64_t deadline)
+{
+	sbi_call(SBI_EXT_TIME, 0, deadline, 0, 0);
+}
+
 /* Each guest provides guest_main; the SMP ones guest_secondary too. */
 void guest_main(void);
 void guest_secondary(unsigned long hartid, unsigned long opaque);

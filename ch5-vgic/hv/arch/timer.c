@@ -46,6 +46,11 @@ bool timer_uses_sstc(void)
 	return use_sstc;
 }
 
+unsigned long timer_period(void)
+{
+	return period;
+}
+
 unsigned long timer_tick_hz(void)
 {
 	return rate_hz;

@@ -20,6 +20,8 @@ void timer_interrupt(void);
 void timer_set_event(uint64_t when);
 bool timer_uses_sstc(void);
 unsigned long timer_tick_hz(void);
+/* The time between ticks, in `time` units. */
+unsigned long timer_period(void);
 
 static inline uint64_t time_now(void)
 {

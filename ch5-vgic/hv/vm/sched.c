@@ -26,15 +26,17 @@ static volatile int finishing;
 
 #define SLOTS (MAX_VMS * MAX_VCPUS)
 
-/* An idle hart, if any, runs it now rather than at its next tick. */
-static void wake_idle_hart(void)
+/* An idle hart, if any, runs it now rather than at its next tick; false
+ * when every other hart is busy. */
+static bool wake_idle_hart(void)
 {
 	for (int i = 0; i < smp_hart_slots(); i++) {
 		if (harts[i].online && harts[i].idle && &harts[i] != this_hart()) {
 			ipi_send((unsigned)i);
-			return;
+			return true;
 		}
 	}
+	return false;
 }
 
 void sched_make_runnable(struct vcpu *v)
@@ -92,6 +94,22 @@ static struct vcpu *pick(void)
 {
 	struct vcpu *found = NULL;
 	spin_lock(&sched_lock);
+	/* A vCPU that has just got an interrupt goes first (sched_notify). */
+	for (int i = 0; i < MAX_VMS && !found; i++) {
+		for (unsigned k = 0; k < vms[i].nvcpus && !found; k++) {
+			struct vcpu *v = &vms[i].vcpus[k];
+			if (v->boosted && v->runnable && v->state == VCPU_STARTED &&
+			    vms[i].state == VM_RUNNING) {
+				v->runnable = v->boosted = false;
+				v->running_on = (int)this_hart()->index;
+				found = v;
+			}
+		}
+	}
+	if (found) {
+		spin_unlock(&sched_lock);
+		return found;
+	}
 	/* LAB 4 BEGIN: round-robin: the next runnable vCPU after the cursor */
 	static unsigned cursor; /* where the search resumes; sched_lock guards it */
 	for (unsigned n = 1; n <= SLOTS && !found; n++) {
@@ -116,6 +134,7 @@ static void release(struct vcpu *v)
 {
 	spin_lock(&sched_lock);
 	v->running_on = -1;
+	v->boosted = false; /* it ran, if not through the boosted pass of pick */
 	if (v->state == VCPU_STOP_PENDING)
 		v->state = VCPU_STOPPED;
 	/* LAB 5 BEGIN: a vCPU in WFI waits unless it has an interrupt to take */
@@ -131,21 +150,31 @@ static void release(struct vcpu *v)
 	spin_unlock(&sched_lock);
 }
 
+/* A vCPU that gets an interrupt while it is not running (it waits in WFI,
+ * or waits for its turn) runs next, on an idle hart or, failing one, on
+ * this hart once the vCPU here is put away: so a guest's timer fires on
+ * time even when the harts are busy. At most once a tick per vCPU, or a
+ * guest could take the harts from the other VMs with a stream of timers. */
 void sched_notify(struct vcpu *v)
 {
-	bool woken = false;
+	bool boost = false;
 	spin_lock(&sched_lock);
 	if (v->running_on >= 0) {
 		if (v->running_on != (int)this_hart()->index)
 			ipi_send((unsigned)v->running_on);
-	} else if (v->waiting && vcpu_has_wakeup(v)) {
+	} else if ((v->waiting || v->runnable) && !v->boosted && vcpu_has_wakeup(v) &&
+	           v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
 		v->waiting = false;
-		woken = v->state == VCPU_STARTED && v->vm->state == VM_RUNNING;
-		v->runnable = woken;
+		v->runnable = true;
+		uint64_t now = time_now();
+		if (now - v->last_boost >= timer_period()) {
+			v->boosted = boost = true;
+			v->last_boost = now;
+		}
 	}
 	spin_unlock(&sched_lock);
-	if (woken)
-		wake_idle_hart();
+	if (boost && !wake_idle_hart() && this_hart()->current)
+		this_hart()->resched = true;
 }
 
 static void run_slice(struct vcpu *v)

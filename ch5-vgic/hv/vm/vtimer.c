@@ -74,6 +74,14 @@ bool vtimer_due(const struct vcpu *v)
 	return time_now() >= v->timer_deadline;
 }
 
+/* A vCPU whose timer, when it fires, must bring it onto a hart: it waits
+ * in WFI or for its turn, and has not been told yet. (Read without the
+ * scheduler's lock: sched_notify looks again under it.) */
+static bool not_running_and_waiting_for_timer(const struct vcpu *w)
+{
+	return w->running_on < 0 && (w->waiting || w->runnable) && !w->boosted;
+}
+
 void vtimer_arm(struct vcpu *current)
 {
 	uint64_t when = ~0UL;
@@ -84,7 +92,7 @@ void vtimer_arm(struct vcpu *current)
 			continue;
 		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
 			const struct vcpu *w = &vms[i].vcpus[k];
-			if (w->waiting && w->timer_deadline < when)
+			if (not_running_and_waiting_for_timer(w) && w->timer_deadline < when)
 				when = w->timer_deadline;
 		}
 	}
@@ -99,7 +107,7 @@ void vtimer_wake_due(void)
 			continue;
 		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
 			struct vcpu *w = &vms[i].vcpus[k];
-			if (w->waiting && now >= w->timer_deadline)
+			if (not_running_and_waiting_for_timer(w) && now >= w->timer_deadline)
 				sched_notify(w);
 		}
 	}
