@@ -58,7 +58,7 @@ def test_timer_deadlines_from_a_nonce(chapter, boot, vtimer):
     passed never fires. Both ways of delivering the timer: Sstc's vstimecmp
     and the host timer with hvip.VSTIP."""
     nonce = random.getrandbits(48)
-    tick_hz = 50
+    tick_hz = 20  # a 50 ms window: room for a loaded machine, none for a missed deadline
     append = (f"tick_hz={tick_hz} vtimer={vtimer} vm=timer:16M:2 vm1.nonce={nonce:#x} "
               f"vm=spin run_ms=4000")
     run = boot(mem="256M", smp=2, append=append)
@@ -94,7 +94,7 @@ def test_wfi_costs_no_time_slices(chapter, boot):
     assert run.wait_exit(60) == 0
     m = re.search(r"sleep: (\d+) ms asked, woke after (\d+) ms", "\n".join(vm_lines(run, 1)))
     assert m and int(m[1]) == ms, "the sleeper did not report"
-    assert ms <= int(m[2]) < ms + 1000 // tick_hz, f"woke after {m[2]} ms, asked {ms}"
+    assert ms <= int(m[2]) < ms + 100, f"woke after {m[2]} ms, asked {ms}"
     assert slices(run, 1) <= 5, f"the sleeping VM took {slices(run, 1)} time slices"
     expected = (ms + 1500) * tick_hz // 1000
     assert slices(run, 2) >= expected // 2, \

@@ -8,6 +8,9 @@ highest chapter that has the bench guest (guest/bench.c) and reports:
   - a null SBI call round trip (sbi_get_spec_version from the guest);
   - an emulated MMIO read round trip (the guest reads its UART's LSR);
   - instructions from the hypervisor's first instruction to the guest's;
+  - from ch5 on, from an interrupt to the guest's handler: its timer's
+    (Sstc's vstimecmp, and the host timer with hvip.VSTIP) and its UART's
+    for a byte typed on the console;
   - the image sizes, and the smallest guest memory that boots.
 
 Prints a table, writes bench/results.json, and rewrites the table between
@@ -45,6 +48,26 @@ def run(chapter: Path, append: str, mem="256M") -> str:
     return r.stdout
 
 
+def run_typing(chapter: Path, append: str, nbytes: int, mem="256M") -> str:
+    """A run whose guest waits for input: one byte each time it asks."""
+    cmd = [QEMU, "-machine", "virt", "-cpu", "rv64", "-m", mem, "-smp", "1", "-bios", "default",
+           "-icount", "shift=0", "-display", "none", "-serial", "stdio", "-monitor", "none",
+           "-kernel", str(chapter / "build" / "hv.elf"), "-append", append]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    out = []
+    asked = 0
+    for line in proc.stdout:
+        out.append(line)
+        if re.search(r"bench: (type \d+ bytes|got byte \d+)", line) and asked < nbytes:
+            asked += 1
+            proc.stdin.write("x")
+            proc.stdin.flush()
+    proc.wait(timeout=60)
+    if proc.returncode != 0:
+        sys.exit(f"bench: the run failed (status {proc.returncode}):\n{''.join(out)[-3000:]}")
+    return "".join(out)
+
+
 def symbol(elf: Path, name: str) -> int:
     sys.path.insert(0, str(ROOT / "grader"))
     from elf import Elf  # the grader's reader: no toolchain needed
@@ -72,6 +95,23 @@ def main() -> None:
         "mmio_read_roundtrip": number(r"bench: mmio_read_roundtrip min (\d+)"),
         "boot_to_first_guest_instruction": first - entry,
     }
+    irq_rows = []
+    if "bench: timer_irq_to_handler" in out:
+        results["timer_irq_to_handler_sstc"] = number(r"bench: timer_irq_to_handler min (\d+)")
+        hvip = run(chapter, "vm=bench:2M selftest=off vtimer=hvip")
+        results["timer_irq_to_handler_hvip"] = int(
+            re.search(r"bench: timer_irq_to_handler min (\d+)", hvip)[1])
+        typed = run_typing(chapter, "vm=bench:2M vm1.uart=8 selftest=off", 8)
+        results["uart_rx_irq_to_handler"] = int(
+            re.search(r"bench: uart_irq_to_handler min (\d+)", typed)[1])
+        irq_rows = [
+            ("guest timer interrupt to its handler, Sstc vstimecmp",
+             results["timer_irq_to_handler_sstc"]),
+            ("guest timer interrupt to its handler, host timer + hvip.VSTIP",
+             results["timer_irq_to_handler_hvip"]),
+            ("console byte (UART receive interrupt) to the guest's handler",
+             results["uart_rx_irq_to_handler"]),
+        ]
 
     elf = chapter / "build" / "hv.elf"
     results["hypervisor_image_bytes"] = symbol(elf, "__image_end") - symbol(elf, "__image_start")
@@ -91,6 +131,7 @@ def main() -> None:
         ("null SBI call round trip (instructions)", results["sbi_null_roundtrip"]),
         ("MMIO read round trip (instructions)", results["mmio_read_roundtrip"]),
         ("hypervisor entry to first guest instruction", results["boot_to_first_guest_instruction"]),
+        *irq_rows,
         ("hypervisor image (bytes)", results["hypervisor_image_bytes"]),
         ("hypervisor text (bytes)", results["hypervisor_text_bytes"]),
         ("bench guest image (bytes)", results["bench_guest_image_bytes"]),

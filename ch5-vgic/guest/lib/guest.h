@@ -78,16 +78,16 @@ static inline void wfi(void)
 /* Waits in WFI until `cond` holds. The check runs with interrupts off, so
  * that one cannot slip in between it and the WFI (which wakes for a
  * pending interrupt whatever sstatus.SIE says); they are taken after. */
-#define WAIT_FOR(cond)                   \
-	do {                             \
-		for (;;) {               \
-			irq_disable();   \
-			if (cond)        \
-				break;   \
-			wfi();           \
-			irq_enable();    \
-		}                        \
-		irq_enable();            \
+#define WAIT_FOR(cond)                 \
+	do {                           \
+		for (;;) {             \
+			irq_disable(); \
+			if (cond)      \
+				break; \
+			wfi();         \
+			irq_enable();  \
+		}                      \
+		irq_enable();          \
 	} while (0)
 
 /* The PLIC of the guest's device tree; contexts as its interrupts-extended

@@ -16,7 +16,8 @@ void guest_trap(unsigned long scause, unsigned long sepc)
 	if (!(scause >> 63) || code >= IRQ_CAUSES) {
 		unsigned long stval;
 		asm volatile("csrr %0, stval" : "=r"(stval));
-		printf("unexpected trap: scause 0x%lx sepc 0x%lx stval 0x%lx\n", scause, sepc, stval);
+		printf("unexpected trap: scause 0x%lx sepc 0x%lx stval 0x%lx\n", scause, sepc,
+		       stval);
 		shutdown(true);
 	}
 	irq_counts[code]++;

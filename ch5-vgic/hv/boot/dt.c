@@ -172,6 +172,9 @@ static void discover_harts(const void *fdt)
 		}
 		platform.hart[platform.hart_count].hartid = hartid;
 		platform.hart[platform.hart_count].isa = fdt_getprop(fdt, node, "riscv,isa", NULL);
+		int intc = fdt_subnode_offset(fdt, node, "interrupt-controller");
+		platform.hart[platform.hart_count].intc_phandle =
+		    intc >= 0 ? fdt_get_phandle(fdt, intc) : 0;
 		platform.hart_count++;
 		if (!platform.timebase_frequency)
 			platform.timebase_frequency = prop_u32(fdt, node, "timebase-frequency", 0);
@@ -248,6 +251,7 @@ static void scan_nodes(const void *fdt)
 		                               compatible_with(compat, len, "sifive,plic-1.0.0") ||
 		                               compatible_with(compat, len, "riscv,aplic"))) {
 			read_device(fdt, node, &platform.intc);
+			platform.intc_node = node;
 			platform.intc_sources = prop_u32(fdt, node, "riscv,ndev", 0);
 		} else if (!platform.test_finisher.present &&
 		           compatible_with(compat, len, "sifive,test0")) {

@@ -182,7 +182,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	printf("plic: %s\n", have_plic ? "interrupts from the host's devices on" : "none");
 	vtimer_init(bootarg("vtimer", arg, sizeof(arg)) && !strcmp(arg, "hvip"));
 	printf("vtimer: %s\n", vtimer_uses_sstc ? "Sstc, the guests' deadlines in vstimecmp"
-	                                         : "the host timer and hvip.VSTIP");
+	                                        : "the host timer and hvip.VSTIP");
 
 	/* The earlier chapters' self-tests, unless selftest=off (make bench). */
 	if (!bootarg("selftest", arg, sizeof(arg)) || strcmp(arg, "off")) {

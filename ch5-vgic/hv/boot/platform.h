@@ -42,6 +42,7 @@ struct platform {
 	struct {
 		unsigned long hartid;
 		const char *isa;
+		uint32_t intc_phandle; /* its interrupt controller's, for the PLIC's contexts */
 	} hart[MAX_HARTS];
 	int hart_count;
 	int harts_ignored; /* present in the tree beyond MAX_HARTS */
@@ -53,6 +54,7 @@ struct platform {
 	uint32_t uart_clock;
 
 	struct dt_device intc; /* the platform interrupt controller (PLIC or APLIC) */
+	int intc_node;         /* its offset in the tree */
 	uint32_t intc_sources;
 
 	struct dt_device virtio[MAX_VIRTIO_SLOTS];

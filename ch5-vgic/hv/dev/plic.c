@@ -15,16 +15,16 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define PLIC_PRIORITY(src)   (4UL * (src))
-#define PLIC_ENABLE(ctx)     (0x2000UL + 0x80UL * (ctx))
-#define PLIC_THRESHOLD(ctx)  (0x200000UL + 0x1000UL * (ctx))
-#define PLIC_CLAIM(ctx)      (PLIC_THRESHOLD(ctx) + 4)
-#define PLIC_MAX_SOURCES     1024
-#define IRQ_S_EXT_LINE       9
-#define PLIC_MAX_HANDLERS    64
+#define PLIC_PRIORITY(src)  (4UL * (src))
+#define PLIC_ENABLE(ctx)    (0x2000UL + 0x80UL * (ctx))
+#define PLIC_THRESHOLD(ctx) (0x200000UL + 0x1000UL * (ctx))
+#define PLIC_CLAIM(ctx)     (PLIC_THRESHOLD(ctx) + 4)
+#define PLIC_MAX_SOURCES    1024
+#define IRQ_S_EXT_LINE      9
+#define PLIC_MAX_HANDLERS   64
 
 static bool present;
-static unsigned sources; /* 1..sources-1 exist; source 0 means "none" */
+static unsigned sources;         /* 1..sources-1 exist; source 0 means "none" */
 static int s_context[MAX_HARTS]; /* by hart index; -1 when it has none */
 static struct {
 	plic_handler_fn fn;
@@ -44,26 +44,22 @@ static int hart_index_of(unsigned long hartid)
 	return -1;
 }
 
-/* interrupts-extended = <&cpuN_intc line>...: the S-mode context of each hart. */
+/* interrupts-extended = <&cpuN_intc line>...: the S-mode context of each
+ * hart, matched by the phandle of the hart's interrupt controller (found
+ * with the harts, so that no search of the whole tree is needed here). */
 static void find_contexts(const void *fdt)
 {
-	int node = -1;
-	const char *const compatibles[] = {"sifive,plic-1.0.0", "riscv,plic0"};
-	for (unsigned i = 0; i < 2 && node < 0; i++)
-		node = fdt_node_offset_by_compatible(fdt, -1, compatibles[i]);
 	int len;
-	const fdt32_t *cells = node >= 0 ? fdt_getprop(fdt, node, "interrupts-extended", &len) : NULL;
+	const fdt32_t *cells = fdt_getprop(fdt, platform.intc_node, "interrupts-extended", &len);
 	for (int ctx = 0; cells && (ctx + 1) * 8 <= len; ctx++) {
 		uint32_t phandle = fdt32_to_cpu(cells[2 * ctx]);
-		uint32_t line = fdt32_to_cpu(cells[2 * ctx + 1]);
-		int intc = fdt_node_offset_by_phandle(fdt, phandle);
-		int cpu = intc >= 0 ? fdt_parent_offset(fdt, intc) : -1;
-		const fdt32_t *hartid = cpu >= 0 ? fdt_getprop(fdt, cpu, "reg", NULL) : NULL;
-		if (line != IRQ_S_EXT_LINE || !hartid)
+		if (fdt32_to_cpu(cells[2 * ctx + 1]) != IRQ_S_EXT_LINE)
 			continue;
-		int index = hart_index_of(fdt32_to_cpu(*hartid));
-		if (index >= 0)
-			s_context[index] = ctx;
+		for (int i = 0; i < platform.hart_count; i++) {
+			int index = hart_index_of(platform.hart[i].hartid);
+			if (platform.hart[i].intc_phandle == phandle && index >= 0)
+				s_context[index] = ctx;
+		}
 	}
 }
 

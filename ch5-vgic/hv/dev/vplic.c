@@ -143,7 +143,8 @@ static bool vplic_write(void *dev, uint64_t off, unsigned width, uint64_t value)
 	spin_lock(&p->lock);
 	if (off < PRIORITY_END) {
 		if (off / 4 && off / 4 < VPLIC_SOURCES) {
-			p->priority[off / 4] = v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
+			p->priority[off / 4] =
+			    v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
 			update_outputs(p);
 		}
 	} else if (off >= ENABLE_BASE && off < CONTEXT_BASE) {
@@ -156,7 +157,8 @@ static bool vplic_write(void *dev, uint64_t off, unsigned width, uint64_t value)
 		uint64_t ctx = (off - CONTEXT_BASE) / CONTEXT_STRIDE;
 		uint64_t reg = (off - CONTEXT_BASE) % CONTEXT_STRIDE;
 		if (ctx < p->ncontexts && reg == 0) {
-			p->threshold[ctx] = v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
+			p->threshold[ctx] =
+			    v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
 			update_outputs(p);
 		} else if (ctx < p->ncontexts && reg == 4) {
 			complete(p, (unsigned)ctx, v32);

@@ -33,7 +33,8 @@ static bool vtestdev_write(void *dev, uint64_t offset, unsigned width, uint64_t 
 	struct vtestdev *t = dev;
 	if ((offset == VTESTDEV_RAISE || offset == VTESTDEV_LOWER) && width == 4) {
 		uint64_t source = (uint32_t)value;
-		if (source < VTESTDEV_IRQ_FIRST || source >= VTESTDEV_IRQ_FIRST + VTESTDEV_IRQ_COUNT)
+		if (source < VTESTDEV_IRQ_FIRST ||
+		    source >= VTESTDEV_IRQ_FIRST + VTESTDEV_IRQ_COUNT)
 			return false;
 		bool high = offset == VTESTDEV_RAISE;
 		__atomic_fetch_or(&t->lines, high ? 1u << source : 0, __ATOMIC_RELAXED);

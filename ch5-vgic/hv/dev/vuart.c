@@ -23,11 +23,11 @@
 #define IIR_THRE    0x02
 #define IIR_FIFO_ON 0xc0
 
-#define LCR_DLAB 0x80
-#define LSR_DR   0x01 /* data ready */
-#define LSR_OE   0x02 /* overrun error */
-#define LSR_THRE 0x20 /* transmit holding register empty */
-#define LSR_TEMT 0x40 /* transmitter empty */
+#define LCR_DLAB     0x80
+#define LSR_DR       0x01 /* data ready */
+#define LSR_OE       0x02 /* overrun error */
+#define LSR_THRE     0x20 /* transmit holding register empty */
+#define LSR_TEMT     0x40 /* transmitter empty */
 #define FCR_CLEAR_RX 0x02
 
 #define IDLE_POLLS_BEFORE_FLUSH 64
@@ -52,7 +52,11 @@ static uint8_t interrupt_id(const struct vuart *u)
 /* With the lock held, after any change of the state above. */
 static void update_irq(struct vuart *u)
 {
-	vplic_set_level(&u->vm->plic, u->irq, interrupt_id(u) != IIR_NO_IRQ);
+	bool level = interrupt_id(u) != IIR_NO_IRQ;
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		vplic_set_level(&u->vm->plic, u->irq, level);
+	}
 }
 
 void vuart_receive(struct vuart *u, uint8_t byte)

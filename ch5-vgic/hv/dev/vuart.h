@@ -22,6 +22,7 @@ struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thr_empty_irq; /* THRE interrupt pending: cleared by an IIR read or a write */
 	bool overrun;       /* input lost since the last LSR read */
+	bool irq_level;     /* what the vPLIC was last told */
 	uint8_t rx[VUART_RX_FIFO];
 	unsigned rx_head, rx_count;
 	unsigned idle_polls; /* LSR reads since the last byte sent or received */

@@ -32,8 +32,7 @@ SBI_HANDLER(ipi)
 {
 	if (fid != 0)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
-	return (struct sbiret){for_each_in_mask(v, a[0], a[1], vcpu_raise_software_interrupt),
-	                       0};
+	return (struct sbiret){for_each_in_mask(v, a[0], a[1], vcpu_raise_software_interrupt), 0};
 }
 
 /* Simple and safe: whatever the range, the target flushes all its guest

@@ -21,7 +21,7 @@
 #define GUEST_UART_GPA    0x10000000UL
 #define GUEST_TESTDEV_GPA 0x10100000UL
 #define GUEST_FDT_MAX     0x4000UL /* room for the guest's device tree */
-#define GUEST_UART_IRQ    10           /* its vPLIC source, as on QEMU virt */
+#define GUEST_UART_IRQ    10       /* its vPLIC source, as on QEMU virt */
 
 enum vm_state { VM_FREE, VM_RUNNING, VM_STOPPED };
 
