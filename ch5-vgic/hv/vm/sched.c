@@ -157,13 +157,14 @@ static void release(struct vcpu *v)
  * guest could take the harts from the other VMs with a stream of timers. */
 void sched_notify(struct vcpu *v)
 {
-	bool boost = false;
+	bool woken = false, boost = false;
 	spin_lock(&sched_lock);
 	if (v->running_on >= 0) {
 		if (v->running_on != (int)this_hart()->index)
 			ipi_send((unsigned)v->running_on);
 	} else if ((v->waiting || v->runnable) && !v->boosted && vcpu_has_wakeup(v) &&
 	           v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
+		woken = v->waiting;
 		v->waiting = false;
 		v->runnable = true;
 		uint64_t now = time_now();
@@ -173,7 +174,7 @@ void sched_notify(struct vcpu *v)
 		}
 	}
 	spin_unlock(&sched_lock);
-	if (boost && !wake_idle_hart() && this_hart()->current)
+	if ((woken || boost) && !wake_idle_hart() && boost && this_hart()->current)
 		this_hart()->resched = true;
 }
 

@@ -84,7 +84,9 @@ static bool not_running_and_waiting_for_timer(const struct vcpu *w)
 
 void vtimer_arm(struct vcpu *current)
 {
-	uint64_t when = ~0UL;
+	/* Deadlines that have passed were acted on (vtimer_wake_due): arming
+	 * them again would only make the timer fire at once, over and over. */
+	uint64_t now = time_now(), when = ~0UL;
 	if (current && !vtimer_uses_sstc && !(current->hvip & HVIP_VSTIP))
 		when = current->timer_deadline;
 	for (int i = 0; i < MAX_VMS; i++) {
@@ -92,7 +94,8 @@ void vtimer_arm(struct vcpu *current)
 			continue;
 		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
 			const struct vcpu *w = &vms[i].vcpus[k];
-			if (not_running_and_waiting_for_timer(w) && w->timer_deadline < when)
+			if (not_running_and_waiting_for_timer(w) && w->timer_deadline > now &&
+			    w->timer_deadline < when)
 				when = w->timer_deadline;
 		}
 	}
