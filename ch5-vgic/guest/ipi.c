@@ -43,6 +43,7 @@ void guest_secondary(unsigned long hartid, unsigned long opaque)
 	WAIT_FOR(received[hartid] >= rounds);
 	printf("ipi: vcpu %lu received %lu\n", hartid, received[hartid]);
 	__atomic_add_fetch(&stopped, 1, __ATOMIC_ACQ_REL);
+	sbi_call(SBI_EXT_IPI, 0, 1, 0, 0); /* vCPU 0 waits in WFI: ring */
 	sbi_call(SBI_EXT_HSM, 1, 0, 0, 0);
 }
 

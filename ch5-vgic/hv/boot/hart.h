@@ -26,11 +26,13 @@ struct hart {
 	volatile unsigned long ipis;       /* software interrupts taken */
 	unsigned long expected_exceptions; /* a self-test's: bit n for cause n; 0 for none */
 	volatile bool expected_taken;
-	volatile bool resched; /* the time slice is over */
-	volatile bool idle;    /* waiting for a vCPU to run */
-	struct vcpu *current;  /* the vCPU it runs, or NULL */
-	bool ipi_verbose;      /* report IPIs (the ch2 self-test) */
-	struct vcpu *fp_owner; /* whose FP registers this hart holds */
+	volatile bool resched;     /* the time slice is over */
+	unsigned long slice_start; /* when the running vCPU was put on (`time`) */
+	unsigned long preempt_at;  /* end the slice then, for a boosted vCPU; ~0 for never */
+	volatile bool idle;        /* waiting for a vCPU to run */
+	struct vcpu *current;      /* the vCPU it runs, or NULL */
+	bool ipi_verbose;          /* report IPIs (the ch2 self-test) */
+	struct vcpu *fp_owner;     /* whose FP registers this hart holds */
 
 	struct { /* the last fault that a fixup absorbed */
 		unsigned long cause;

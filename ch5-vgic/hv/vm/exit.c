@@ -17,6 +17,7 @@
 #include "vm/exit.h"
 #include "vm/mmio.h"
 #include "vm/sbi.h"
+#include "vm/sched.h"
 #include "vm/vm.h"
 #include "vm/vtimer.h"
 
@@ -57,6 +58,7 @@ static void host_interrupt(struct vcpu *v)
 	switch (v->ctx.scause & ~SCAUSE_INTERRUPT) {
 	case IRQ_S_TIMER:
 		timer_interrupt(); /* a tick ends the slice */
+		sched_check_preempt();
 		vtimer_wake_due();
 		/* LAB 5 BEGIN: without Sstc, the guest's deadline raises VSTIP */
 		if (!vtimer_uses_sstc && vtimer_due(v))

@@ -150,11 +150,33 @@ static void release(struct vcpu *v)
 	spin_unlock(&sched_lock);
 }
 
+/* Ends this hart's slice for a boosted vCPU, but not before the vCPU here
+ * has had a quarter of its slice: however many timers a guest sets, the
+ * vCPUs it preempts keep that much of the hart. */
+static void preempt_for_boosted(struct hart *h)
+{
+	uint64_t at = h->slice_start + timer_period() / 4;
+	if (time_now() >= at) {
+		h->resched = true;
+	} else if (at < h->preempt_at) {
+		h->preempt_at = at;
+		vtimer_arm(h->current);
+	}
+}
+
+void sched_check_preempt(void)
+{
+	struct hart *h = this_hart();
+	if (time_now() >= h->preempt_at) {
+		h->preempt_at = ~0UL;
+		h->resched = true;
+	}
+}
+
 /* A vCPU that gets an interrupt while it is not running (it waits in WFI,
  * or waits for its turn) runs next, on an idle hart or, failing one, on
- * this hart once the vCPU here is put away: so a guest's timer fires on
- * time even when the harts are busy. At most once a tick per vCPU, or a
- * guest could take the harts from the other VMs with a stream of timers. */
+ * this hart soon (preempt_for_boosted): so a guest's timer fires on time
+ * even when the harts are busy. */
 void sched_notify(struct vcpu *v)
 {
 	bool woken = false, boost = false;
@@ -167,15 +189,11 @@ void sched_notify(struct vcpu *v)
 		woken = v->waiting;
 		v->waiting = false;
 		v->runnable = true;
-		uint64_t now = time_now();
-		if (now - v->last_boost >= timer_period()) {
-			v->boosted = boost = true;
-			v->last_boost = now;
-		}
+		v->boosted = boost = true;
 	}
 	spin_unlock(&sched_lock);
-	if ((woken || boost) && !wake_idle_hart() && boost && this_hart()->current)
-		this_hart()->resched = true;
+	if ((woken || boost) && !wake_idle_hart() && this_hart()->current)
+		preempt_for_boosted(this_hart());
 }
 
 static void run_slice(struct vcpu *v)
@@ -186,9 +204,11 @@ static void run_slice(struct vcpu *v)
 	 * other harts post to the vCPU before they read running_on (sbi_ipi.c). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vcpu_load(v);
-	vtimer_arm(v);
 	h->current = v;
 	h->resched = false;
+	h->slice_start = time_now();
+	h->preempt_at = ~0UL;
+	vtimer_arm(v);
 	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
 		vcpu_prepare_entry(v);
 		vcpu_run(&v->ctx); /* until vm_exit says the slice is over */

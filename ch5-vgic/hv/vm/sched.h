@@ -30,5 +30,8 @@ void sched_kick_vcpu(struct vcpu *v);
  * the hart that runs it looks at it now, or, if it waits in WFI and now
  * has an interrupt, it becomes runnable. */
 void sched_notify(struct vcpu *v);
+/* From the host timer interrupt: the slice ends now if a boosted vCPU
+ * asked for this hart (sched_notify). */
+void sched_check_preempt(void);
 
 #endif

@@ -91,7 +91,6 @@ struct vcpu {
 	bool wfi;                   /* it executed WFI: the scheduler decides whether it waits */
 	volatile bool waiting;      /* in WFI until it has an interrupt; not runnable */
 	volatile bool boosted;      /* got an interrupt while not running: picked first */
-	uint64_t last_boost;        /* when it was last boosted (`time`) */
 	unsigned long slices;       /* times it was scheduled in */
 	/* Its console output, gathered into a line that is printed whole with
 	 * the [vmN] prefix: one buffer a vCPU, so that two vCPUs writing at

@@ -74,19 +74,23 @@ bool vtimer_due(const struct vcpu *v)
 	return time_now() >= v->timer_deadline;
 }
 
+#define VSIE_STIE (1UL << 5)
+
 /* A vCPU whose timer, when it fires, must bring it onto a hart: it waits
- * in WFI or for its turn, and has not been told yet. (Read without the
- * scheduler's lock: sched_notify looks again under it.) */
+ * in WFI or for its turn, has its timer interrupt enabled, and has not
+ * been told yet (once told, it is boosted until it runs). Read without the
+ * scheduler's lock: sched_notify looks again under it. */
 static bool not_running_and_waiting_for_timer(const struct vcpu *w)
 {
-	return w->running_on < 0 && (w->waiting || w->runnable) && !w->boosted;
+	return w->running_on < 0 && (w->waiting || w->runnable) && !w->boosted &&
+	       (w->vs.vsie & VSIE_STIE);
 }
 
 void vtimer_arm(struct vcpu *current)
 {
-	/* Deadlines that have passed were acted on (vtimer_wake_due): arming
-	 * them again would only make the timer fire at once, over and over. */
-	uint64_t now = time_now(), when = ~0UL;
+	/* A deadline that has passed and was not acted on yet fires at once;
+	 * one that was is not looked at again (see above). */
+	uint64_t when = ~0UL;
 	if (current && !vtimer_uses_sstc && !(current->hvip & HVIP_VSTIP))
 		when = current->timer_deadline;
 	for (int i = 0; i < MAX_VMS; i++) {
@@ -94,11 +98,12 @@ void vtimer_arm(struct vcpu *current)
 			continue;
 		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
 			const struct vcpu *w = &vms[i].vcpus[k];
-			if (not_running_and_waiting_for_timer(w) && w->timer_deadline > now &&
-			    w->timer_deadline < when)
+			if (not_running_and_waiting_for_timer(w) && w->timer_deadline < when)
 				when = w->timer_deadline;
 		}
 	}
+	if (this_hart()->current && this_hart()->preempt_at < when)
+		when = this_hart()->preempt_at; /* sched.c's */
 	timer_set_event(when);
 }
 
