@@ -95,6 +95,10 @@ def test_bootargs_nonce(chapter, boot):
     m = run.expect(r"\[hv\] bootargs: \"([^\"\n]*)\"")
     assert m.group(1) == append
     assert run.wait_exit(30) == 0
+    # the words one by one, each printed with %.*s from inside the string
+    words = re.findall(r"^\[hv\] bootarg (\d+): (.*)$", run.output, re.M)
+    assert words == [(str(i), w) for i, w in enumerate(append.split())], \
+        f"bootargs split into {words}, expected the words of {append!r}"
 
 
 @pytest.mark.points(1)

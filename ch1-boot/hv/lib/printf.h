@@ -8,7 +8,7 @@
 typedef void (*putc_fn)(void *ctx, char c);
 
 /* The engine behind every printf: %d %i %u %x %X %p %s %c %%, the flags
- * '-' and '0', a width (or '*'), a precision for %s, and the length
+ * '-' and '0', a width (or '*'), a precision (or .*) for %s, and the length
  * modifiers l, ll and z. Returns the number of characters produced. */
 int format(putc_fn out, void *ctx, const char *fmt, va_list ap);
 

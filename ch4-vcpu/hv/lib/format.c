@@ -1,6 +1,7 @@
 /* The formatting engine, shared by the hypervisor and the guests of this
  * chapter (it depends on nothing but the compiler). Numbers are converted
  * into a local buffer, then padded to the field width; no floating point. */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -72,15 +73,28 @@ int format(putc_fn out, void *ctx, const char *fmt, va_list ap)
 				break;
 		}
 		if (*fmt == '*') {
+			/* From the arguments; a negative width is '-' and its size. */
 			f.width = va_arg(ap, int);
+			if (f.width < 0) {
+				f.left = true;
+				f.width = f.width == INT_MIN ? INT_MAX : -f.width;
+			}
 			fmt++;
 		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
 			f.width = f.width * 10 + (*fmt - '0');
 		if (*fmt == '.') {
 			f.precision = 0;
-			for (fmt++; *fmt >= '0' && *fmt <= '9'; fmt++)
-				f.precision = f.precision * 10 + (*fmt - '0');
+			if (fmt[1] == '*') {
+				/* From the arguments; a negative one is taken as absent. */
+				f.precision = va_arg(ap, int);
+				if (f.precision < 0)
+					f.precision = -1;
+				fmt += 2;
+			} else {
+				for (fmt++; *fmt >= '0' && *fmt <= '9'; fmt++)
+					f.precision = f.precision * 10 + (*fmt - '0');
+			}
 		}
 		int longs = 0;
 		for (; *fmt == 'l' || *fmt == 'z'; fmt++)

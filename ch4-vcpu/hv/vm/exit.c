@@ -63,10 +63,19 @@ static void host_interrupt(struct vcpu *v)
 	}
 }
 
-/* What the guest could not do is, for the guest, an illegal instruction. */
+/* What the guest could not do is, for the guest, an illegal instruction,
+ * with the instruction's bits in vstval. They are read here from the
+ * guest's memory, never taken from stval: a virtual-instruction trap may
+ * leave stval as the last trap on this hart set it (QEMU 7.2 does for
+ * hlv/hsv), which can be another VM's. When the fetch fails, 0 (allowed
+ * by §4.1.9). */
 static void reflect_illegal(struct vcpu *v)
 {
-	vcpu_inject_exception(v, EXC_ILLEGAL_INST, v->ctx.stval);
+	uint32_t insn;
+	unsigned length;
+	if (guest_fetch_insn(v->ctx.sepc, &insn, &length) != PROBE_OK)
+		insn = 0;
+	vcpu_inject_exception(v, EXC_ILLEGAL_INST, insn);
 }
 
 /* Every exit but an SBI call, which vm_exit dispatches itself. Not inlined:

@@ -78,26 +78,36 @@ static void host_interrupt(struct vcpu *v)
 	}
 }
 
-/* What the guest could not do is, for the guest, an illegal instruction. */
+/* What the guest could not do is, for the guest, an illegal instruction,
+ * with the instruction's bits in vstval. They are read here from the
+ * guest's memory, never taken from stval: a virtual-instruction trap may
+ * leave stval as the last trap on this hart set it (QEMU 7.2 does for
+ * hlv/hsv), which can be another VM's. When the fetch fails, 0 (allowed
+ * by §4.1.9). */
 static void reflect_illegal(struct vcpu *v)
 {
-	vcpu_inject_exception(v, EXC_ILLEGAL_INST, v->ctx.stval);
+	uint32_t insn;
+	unsigned length;
+	if (guest_fetch_insn(v->ctx.sepc, &insn, &length) != PROBE_OK)
+		insn = 0;
+	vcpu_inject_exception(v, EXC_ILLEGAL_INST, insn);
 }
 
 #define INSN_WFI 0x10500073u
 
-/* A virtual-instruction exit for WFI (hstatus.VTW): the vCPU gives up its
- * hart, and the scheduler keeps it waiting until it has an interrupt. */
+/* A virtual-instruction exit for WFI from VS-mode (hstatus.VTW): the vCPU
+ * gives up its hart, and the scheduler keeps it waiting until it has an
+ * interrupt. WFI from VU-mode traps here too (§18.6.1, mstatus.TW = 0),
+ * but for the guest's kernel it is an illegal instruction, as U-mode's WFI
+ * is on a hart without the H extension (§3.1.6.5): reflected, not obeyed.
+ * The instruction is read from the guest, as in reflect_illegal. */
 static bool wfi_exit(struct vcpu *v)
 {
-	uint32_t insn = (uint32_t)v->ctx.stval;
-	uint16_t lo, hi;
-	if (!insn) { /* stval may be 0 (§18.6.2): read it as the hart fetched it */
-		if (guest_fetch16(v->ctx.sepc, &lo) || guest_fetch16(v->ctx.sepc + 2, &hi))
-			return false;
-		insn = lo | (uint32_t)hi << 16;
-	}
-	if (insn != INSN_WFI)
+	uint32_t insn;
+	unsigned length;
+	if (!(v->ctx.sstatus & SSTATUS_SPP)) /* from VU-mode */
+		return false;
+	if (guest_fetch_insn(v->ctx.sepc, &insn, &length) != PROBE_OK || insn != INSN_WFI)
 		return false;
 	v->ctx.sepc += 4;
 	v->wfi = true;

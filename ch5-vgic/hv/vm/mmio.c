@@ -43,19 +43,7 @@ static inline bool fetch_instruction(struct vcpu *v, uint32_t *insn, unsigned *l
 		*length = c->htinst & 2 ? 4 : 2;
 		return true;
 	}
-	uint16_t lo, hi;
-	if (guest_fetch16(c->sepc, &lo))
-		return false;
-	if ((lo & 3) != 3) {
-		*insn = lo;
-		*length = 2;
-		return true;
-	}
-	if (guest_fetch16(c->sepc + 2, &hi))
-		return false;
-	*insn = lo | (uint32_t)hi << 16;
-	*length = 4;
-	return true;
+	return guest_fetch_insn(c->sepc, insn, length) == PROBE_OK;
 }
 
 void mmio_handle_fault(struct vcpu *v)
