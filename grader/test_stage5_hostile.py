@@ -27,7 +27,7 @@ CONFIGS = [(1, 1), (1, 2), (2, 2)]
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("harts,vcpus", CONFIGS, ids=[f"{h}harts-{v}vcpus" for h, v in CONFIGS])
+@pytest.mark.parametrize("harts,vcpus", CONFIGS, ids=["1hart-1vcpu", "1hart-2vcpus", "2harts-2vcpus"])
 @pytest.mark.parametrize("mode", ["timer", "ipi", "plic"])
 def test_masked_interrupt_storm_leaves_the_others_their_share(chapter, boot, mode, harts,
                                                                vcpus):
