@@ -266,7 +266,7 @@ def test_wfi_in_user_mode_is_illegal(chapter, boot):
 
 # -- exit storms -------------------------------------------------------------------
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("mode", ["ecall", "uart", "illegal"])
 def test_exit_storm_leaves_the_others_their_share(chapter, boot, mode):
     """A VM that traps as fast as it can (a null SBI call, an emulated UART
