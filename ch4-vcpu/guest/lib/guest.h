@@ -56,6 +56,47 @@ static inline uint64_t rdinstret(void)
 	return t;
 }
 
+/* How long a vCPU has had a hart, as it sees it: call run_clock_tick
+ * often (every few microseconds of work); the intervals between calls
+ * that are shorter than `gap` add up to `ran`, the longer ones are time it
+ * was not running (another vCPU had the hart) and count as `descheduled`.
+ * All in `time` units. */
+struct run_clock {
+	uint64_t start, last, ran, gap;
+	unsigned long descheduled;
+};
+
+static inline void run_clock_start(struct run_clock *c, uint64_t gap)
+{
+	*c = (struct run_clock){.start = rdtime(), .gap = gap};
+	c->last = c->start;
+}
+
+static inline uint64_t run_clock_tick(struct run_clock *c)
+{
+	uint64_t now = rdtime(), d = now - c->last;
+	if (d < c->gap)
+		c->ran += d;
+	else
+		c->descheduled++;
+	c->last = now;
+	return now;
+}
+
+/* Exceptions provoked on purpose (lib/catch.c): catch_on() installs a trap
+ * vector that records each trap in `caught` and resumes after the
+ * instruction, or at the address catch_hook returns when it is set. */
+struct caught_trap {
+	unsigned long scause, stval, sepc, sstatus, count;
+};
+extern volatile struct caught_trap caught;
+extern unsigned long (*catch_hook)(unsigned long scause, unsigned long sepc);
+void catch_on(void);
+/* Executes one instruction word (which may write t0 and read sp) from a
+ * buffer at insn_buffer_address(); returns t0. */
+unsigned long run_insn(uint32_t insn);
+uintptr_t insn_buffer_address(void);
+
 /* Each guest provides guest_main; the SMP ones guest_secondary too. */
 void guest_main(void);
 void guest_secondary(unsigned long hartid, unsigned long opaque);
