@@ -389,8 +389,6 @@ def test_sbi_calls_with_hostile_arguments_get_the_specified_errors(chapter, boot
 
 
 @pytest.mark.points(1)
-@pytest.mark.xfail(strict=False, reason="DBCN checks only the bytes it copies: console_read "
-                   "checks none, console_write only the first 256 (vm/sbi_dbcn.c)")
 def test_dbcn_refuses_buffers_that_are_not_ram_as_a_whole(chapter, boot):
     """console_read into memory that is not the guest's RAM, and
     console_write of ~0 bytes (which wrap around the address space), are

@@ -13,14 +13,16 @@ SBI_HANDLER(dbcn)
 	switch (fid) {
 	case 0: { /* console_write(num_bytes, base_addr_lo, base_addr_hi) */
 		unsigned long n = a[0] < sizeof(buf) ? a[0] : sizeof(buf);
-		if (a[2] || guest_read(v->vm, a[1], buf, n))
+		/* The whole buffer must be the guest's, not only what is copied. */
+		if (a[2] || !guest_range_in_ram(v->vm, a[1], a[0]) ||
+		    guest_read(v->vm, a[1], buf, n))
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		for (unsigned long i = 0; i < n; i++)
 			vm_console_putc(v, buf[i]);
 		return (struct sbiret){0, (long)n};
 	}
 	case 1: /* console_read: no input in this chapter */
-		if (a[2] || guest_read(v->vm, a[1], buf, 0))
+		if (a[2] || !guest_range_in_ram(v->vm, a[1], a[0]))
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		return (struct sbiret){0, 0};
 	case 2: /* console_write_byte */

@@ -29,6 +29,7 @@ struct hart {
 	volatile bool resched;     /* the time slice is over */
 	unsigned long slice_start; /* when the running vCPU was put on (`time`) */
 	unsigned long preempt_at;  /* end the slice then, for a boosted vCPU; ~0 for never */
+	bool preempted_for_boost;  /* this slice was cut short for a boosted vCPU */
 	volatile bool idle;        /* waiting for a vCPU to run */
 	struct vcpu *current;      /* the vCPU it runs, or NULL */
 	bool ipi_verbose;          /* report IPIs (the ch2 self-test) */

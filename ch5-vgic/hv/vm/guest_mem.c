@@ -44,3 +44,11 @@ int guest_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 	}
 	return 0;
 }
+
+bool guest_range_in_ram(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	/* Written so that nothing overflows: gpa - ram_gpa only once gpa is
+	 * known to be above it. */
+	return gpa >= vm->ram_gpa && gpa - vm->ram_gpa <= vm->ram_size &&
+	       len <= vm->ram_size - (gpa - vm->ram_gpa);
+}

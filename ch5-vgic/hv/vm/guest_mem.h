@@ -4,6 +4,7 @@
 #ifndef VM_GUEST_MEM_H
 #define VM_GUEST_MEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
@@ -12,5 +13,9 @@ struct vm;
  * the needed permission (nothing is copied then). */
 int guest_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len);
 int guest_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+/* Whether [gpa, gpa + len) lies inside the guest's RAM as a whole, without
+ * walking it: for buffers that a guest names but the hypervisor uses in
+ * part (an SBI call's whole buffer must be valid, SBI spec §3.2). */
+bool guest_range_in_ram(const struct vm *vm, uint64_t gpa, uint64_t len);
 
 #endif

@@ -1,9 +1,27 @@
 /* Every hart runs the same loop: take the next runnable vCPU in round-robin
  * order, run it until its slice ends (the host timer ticks), it stops, it
  * waits in WFI, or its VM stops; put it back; repeat. A vCPU in WFI is not
- * runnable until it has an interrupt to take: waiting costs no slices. A guest that spins forever loses the
- * hart at the next tick like any other, so no VM can starve the rest. When
- * no VM is left, the hart that notices powers the machine off. */
+ * runnable until it has an interrupt to take: waiting costs no slices. When
+ * no VM is left, the hart that notices powers the machine off.
+ *
+ * Interrupts make this less simple: a vCPU that gets one while it is not
+ * running should run soon (a guest's timer fires on time even when the
+ * harts are busy), yet no guest may use that to take the harts from the
+ * others. Three rules keep both:
+ *
+ *   - A vCPU has a credit: what it may still run before the round-robin
+ *     cursor comes round to it again. The cursor passing it refills it to
+ *     one slice; running spends it.
+ *   - A new event (an interrupt that was not pending, a deadline reached
+ *     for the first time, a wake from WFI) boosts a vCPU that is not
+ *     running: it runs before the cursor's choice, but only while it has
+ *     credit. A state that stays true (a deadline long past, an interrupt
+ *     left pending and masked) is no new event.
+ *   - A vCPU cut short for a boosted one keeps its place: it runs again
+ *     right after, until its own credit is spent.
+ *
+ * So between two passes of the cursor every vCPU gets at most one slice,
+ * boosted or not, and every runnable one gets its turn. */
 #include "arch/csr.h"
 #include "arch/hext.h"
 #include "arch/ipi.h"
@@ -90,28 +108,53 @@ bool sched_stop_vcpu(struct vcpu *v)
 	return all;
 }
 
+/* The vCPU in a slot of the round-robin order, or NULL. */
+static struct vcpu *slot_vcpu(unsigned slot)
+{
+	struct vm *vm = &vms[slot / MAX_VCPUS];
+	if (vm->state != VM_RUNNING || slot % MAX_VCPUS >= vm->nvcpus)
+		return NULL;
+	return &vm->vcpus[slot % MAX_VCPUS];
+}
+
+/* A boosted vCPU with credit left, searched from the cursor on so that
+ * boosted vCPUs take turns too; the cursor stays where it is. */
+static struct vcpu *pick_boosted(unsigned cursor)
+{
+	for (unsigned n = 1; n <= SLOTS; n++) {
+		struct vcpu *v = slot_vcpu((cursor + n) % SLOTS);
+		if (v && v->boosted && v->credit && v->runnable && v->state == VCPU_STARTED)
+			return v;
+	}
+	return NULL;
+}
+
+/* The cursor went from `from` to `to`: it passed those vCPUs, whose turn
+ * it was, so each has a slice to spend until it comes round again. */
+static void refill_passed(unsigned from, unsigned to)
+{
+	unsigned n = (to + SLOTS - from) % SLOTS;
+	for (unsigned i = 1; i <= (n ? n : SLOTS); i++) {
+		struct vcpu *v = slot_vcpu((from + i) % SLOTS);
+		/* Not one that another hart runs: its turn is that run. */
+		if (v && (v->running_on < 0 || v->running_on == (int)this_hart()->index))
+			v->credit = timer_period();
+	}
+}
+
 static struct vcpu *pick(void)
 {
-	struct vcpu *found = NULL;
+	static unsigned cursor; /* where the search resumes; sched_lock guards it */
 	spin_lock(&sched_lock);
-	/* A vCPU that has just got an interrupt goes first (sched_notify). */
-	for (int i = 0; i < MAX_VMS && !found; i++) {
-		for (unsigned k = 0; k < vms[i].nvcpus && !found; k++) {
-			struct vcpu *v = &vms[i].vcpus[k];
-			if (v->boosted && v->runnable && v->state == VCPU_STARTED &&
-			    vms[i].state == VM_RUNNING) {
-				v->runnable = v->boosted = false;
-				v->running_on = (int)this_hart()->index;
-				found = v;
-			}
-		}
-	}
+	unsigned from = cursor;
+	struct vcpu *found = pick_boosted(cursor);
 	if (found) {
+		found->runnable = found->boosted = false;
+		found->running_on = (int)this_hart()->index;
 		spin_unlock(&sched_lock);
 		return found;
 	}
 	/* LAB 4 BEGIN: round-robin: the next runnable vCPU after the cursor */
-	static unsigned cursor; /* where the search resumes; sched_lock guards it */
 	for (unsigned n = 1; n <= SLOTS && !found; n++) {
 		unsigned slot = (cursor + n) % SLOTS;
 		struct vm *vm = &vms[slot / MAX_VCPUS];
@@ -126,15 +169,19 @@ static struct vcpu *pick(void)
 		}
 	}
 	/* LAB 4 END */
+	refill_passed(from, cursor); /* all of them when it found none */
 	spin_unlock(&sched_lock);
 	return found;
 }
 
 static void release(struct vcpu *v)
 {
+	struct hart *h = this_hart();
+	unsigned long ran = time_now() - h->slice_start;
 	spin_lock(&sched_lock);
 	v->running_on = -1;
-	v->boosted = false; /* it ran, if not through the boosted pass of pick */
+	v->credit = ran < v->credit ? v->credit - ran : 0;
+	v->boosted = false; /* it ran: a boost it had is used */
 	if (v->state == VCPU_STOP_PENDING)
 		v->state = VCPU_STOPPED;
 	/* LAB 5 BEGIN: a vCPU in WFI waits unless it has an interrupt to take */
@@ -145,8 +192,12 @@ static void release(struct vcpu *v)
 		v->waiting = !vcpu_has_wakeup(v);
 	}
 	/* LAB 5 END */
-	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING && !v->waiting)
+	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING && !v->waiting) {
 		v->runnable = true;
+		/* Cut short for a boosted vCPU, not done: it keeps its place,
+		 * with what is left of its credit. */
+		v->boosted = h->preempted_for_boost && v->credit;
+	}
 	spin_unlock(&sched_lock);
 }
 
@@ -155,6 +206,7 @@ static void release(struct vcpu *v)
  * vCPUs it preempts keep that much of the hart. */
 static void preempt_for_boosted(struct hart *h)
 {
+	h->preempted_for_boost = true;
 	uint64_t at = h->slice_start + timer_period() / 4;
 	if (time_now() >= at) {
 		h->resched = true;
@@ -189,10 +241,12 @@ void sched_notify(struct vcpu *v)
 		woken = v->waiting;
 		v->waiting = false;
 		v->runnable = true;
-		v->boosted = boost = true;
+		/* Without credit it waits for its turn like any other. */
+		v->boosted = boost = v->credit > 0;
 	}
 	spin_unlock(&sched_lock);
-	if ((woken || boost) && !wake_idle_hart() && this_hart()->current)
+	/* An idle hart runs it now; failing one, this hart soon, if boosted. */
+	if ((woken || boost) && !wake_idle_hart() && boost && this_hart()->current)
 		preempt_for_boosted(this_hart());
 }
 
@@ -208,6 +262,9 @@ static void run_slice(struct vcpu *v)
 	h->resched = false;
 	h->slice_start = time_now();
 	h->preempt_at = ~0UL;
+	h->preempted_for_boost = false;
+	if (v->credit < timer_period()) /* what is left of its turn */
+		h->preempt_at = h->slice_start + v->credit;
 	vtimer_arm(v);
 	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
 		vcpu_prepare_entry(v);

@@ -91,7 +91,11 @@ struct vcpu {
 	bool wfi;                   /* it executed WFI: the scheduler decides whether it waits */
 	volatile bool waiting;      /* in WFI until it has an interrupt; not runnable */
 	volatile bool boosted;      /* got an interrupt while not running: picked first */
-	unsigned long slices;       /* times it was scheduled in */
+	/* What it may still run before the round-robin cursor comes round to
+	 * it again, in `time` units (vm/sched.c); under the scheduler's lock. */
+	unsigned long credit;
+	uint64_t timer_reached; /* the last deadline acted on: no new event again */
+	unsigned long slices;   /* times it was scheduled in */
 	/* Its console output, gathered into a line that is printed whole with
 	 * the [vmN] prefix: one buffer a vCPU, so that two vCPUs writing at
 	 * once do not mix inside a line. */

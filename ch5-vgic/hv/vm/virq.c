@@ -37,6 +37,8 @@ void vcpu_set_external_interrupt(struct vcpu *v, bool level)
 
 void vcpu_raise_software_interrupt(struct vcpu *v)
 {
-	__atomic_store_n(&v->ipi_pending, 1, __ATOMIC_RELEASE);
-	sched_notify(v);
+	/* Only a new one is news: IPIs sent to a vCPU that has not taken the
+	 * last one yet merge into it, as on a hart (sip.SSIP is one bit). */
+	if (!__atomic_exchange_n(&v->ipi_pending, 1, __ATOMIC_ACQ_REL))
+		sched_notify(v);
 }

@@ -54,6 +54,9 @@ void vtimer_put(struct vcpu *v)
 		v->timer_deadline = csr_read(0x24d /* vstimecmp */);
 		csr_write(0x24d /* vstimecmp */, ~0UL);
 	}
+	/* Reached while it ran: the guest has seen it, it is no news later. */
+	if (vtimer_due(v))
+		v->timer_reached = v->timer_deadline;
 }
 
 void vtimer_set(struct vcpu *v, uint64_t deadline)
@@ -77,13 +80,15 @@ bool vtimer_due(const struct vcpu *v)
 #define VSIE_STIE (1UL << 5)
 
 /* A vCPU whose timer, when it fires, must bring it onto a hart: it waits
- * in WFI or for its turn, has its timer interrupt enabled, and has not
- * been told yet (once told, it is boosted until it runs). Read without the
- * scheduler's lock: sched_notify looks again under it. */
+ * in WFI or for its turn, has its timer interrupt enabled, and its deadline
+ * was not acted on yet (reaching it is an event once: a deadline left in
+ * the past is not a reason to run, or to arm the host timer, again; see
+ * vm/sched.c). Read without the scheduler's lock: sched_notify looks again
+ * under it. */
 static bool not_running_and_waiting_for_timer(const struct vcpu *w)
 {
 	return w->running_on < 0 && (w->waiting || w->runnable) && !w->boosted &&
-	       (w->vs.vsie & VSIE_STIE);
+	       w->timer_deadline != w->timer_reached && (w->vs.vsie & VSIE_STIE);
 }
 
 void vtimer_arm(struct vcpu *current)
@@ -115,8 +120,10 @@ void vtimer_wake_due(void)
 			continue;
 		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
 			struct vcpu *w = &vms[i].vcpus[k];
-			if (not_running_and_waiting_for_timer(w) && now >= w->timer_deadline)
+			if (not_running_and_waiting_for_timer(w) && now >= w->timer_deadline) {
+				w->timer_reached = w->timer_deadline;
 				sched_notify(w);
+			}
 		}
 	}
 }
