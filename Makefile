@@ -9,6 +9,7 @@
 #   make labs-check          prove the labs are real: every handout loses points
 #   make diffs               regenerate each chapter README's diff against the previous
 #   make bench               instruction counts under qemu -icount (bench/results.json)
+#   make fuzz [CH=..] [FUZZ_SECONDS=10]  fuzz the parsers of guest input on the host (fuzz/)
 #   make clean               remove every build output and the grader's logs
 #
 # Missing Debian packages are installed first (tools/deps.sh).
@@ -28,9 +29,10 @@ GRADER       = cd grader && $(PYTHON) -m pytest $(XDIST) --junitxml=junit.xml $(
 PY3 ?= python3
 OUT ?= build/handout
 
-C_SOURCES = $(shell git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 2>/dev/null)
+C_SOURCES = $(shell git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 'fuzz/*.[ch]' \
+	2>/dev/null)
 
-.PHONY: all deps build run test grade format format-check handout labs-check diffs bench clean
+.PHONY: all deps build run test grade format format-check handout labs-check diffs bench fuzz clean
 
 all: build
 
@@ -70,6 +72,10 @@ diffs:
 bench: deps
 	$(PYTHON) tools/bench.py
 
+# The chapter is CH (default the highest), each target runs FUZZ_SECONDS.
+fuzz: deps
+	@$(MAKE) -s -C fuzz $(if $(CH),CH=$(CH))
+
 clean:
 	@for ch in $(CHAPTERS); do $(MAKE) -s -C $$ch clean; done
-	rm -rf build grader/logs grader/results.json grader/junit.xml
+	rm -rf build fuzz/build grader/logs grader/results.json grader/junit.xml

@@ -27,6 +27,8 @@ requirements=(
 	"python3-pytest:pymod:pytest"
 	"clang-format:cmd:clang-format"
 	"u-boot-qemu:file:/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+	"clang:cmd:clang"
+	"libclang-rt-14-dev:libfuzzer"
 )
 # Installed when the system has them; the grader runs without.
 optional=(python3-pytest-xdist)
@@ -42,6 +44,12 @@ have_firmware() {
 		[ -e /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ]
 }
 
+# `make fuzz`: libFuzzer's runtime, where clang looks for it.
+have_libfuzzer() {
+	command -v clang >/dev/null 2>&1 &&
+		[ -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$(uname -m).a" ]
+}
+
 missing=()
 for req in "${requirements[@]}"; do
 	pkg="${req%%:*}"
@@ -53,6 +61,7 @@ for req in "${requirements[@]}"; do
 	file) [ -e "$what" ] || missing+=("$pkg") ;;
 	toolchain) have_toolchain || missing+=("$pkg") ;;
 	firmware) have_firmware || missing+=("$pkg") ;;
+	libfuzzer) have_libfuzzer || missing+=("$pkg") ;;
 	pymod) "$here/python.sh" --has "$what" || missing+=("$pkg") ;;
 	esac
 done
@@ -85,7 +94,7 @@ hvlab: this system has no apt-get. Install the equivalents of these Debian packa
   (QEMU 7.2+ with qemu-system-riscv64, OpenSBI firmware for QEMU virt, a riscv64
    bare-metal GCC and binutils, gdb-multiarch, dtc, Linux 6.1 sources for libfdt
    or set LIBFDT_SRC=<dir with libfdt/*.c>, python3 with pytest,
-   clang-format) and run the command again.
+   clang-format, clang with its libFuzzer runtime) and run the command again.
 EOF
 	exit 1
 fi

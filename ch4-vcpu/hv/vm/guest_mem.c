@@ -3,8 +3,10 @@
 #include "vm/guest_mem.h"
 #include "vm/vm.h"
 
-static int check(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t need)
+int guest_check(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t need)
 {
+	if (!len)
+		return 0; /* no byte to check (the loop would check gpa's page) */
 	if (gpa + len < gpa)
 		return -1;
 	for (uint64_t p = ALIGN_DOWN(gpa, PAGE_SIZE); p < gpa + len; p += PAGE_SIZE) {
@@ -17,7 +19,7 @@ static int check(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t need)
 
 int guest_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len)
 {
-	if (check(vm, gpa, len, PTE_R))
+	if (guest_check(vm, gpa, len, PTE_R))
 		return -1;
 	uint8_t *d = dst;
 	while (len) {
@@ -32,7 +34,7 @@ int guest_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len)
 
 int guest_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 {
-	if (check(vm, gpa, len, PTE_W))
+	if (guest_check(vm, gpa, len, PTE_W))
 		return -1;
 	const uint8_t *s = src;
 	while (len) {

@@ -21,10 +21,15 @@ SBI_HANDLER(dbcn)
 			vm_console_putc(v, buf[i]);
 		return (struct sbiret){0, (long)n};
 	}
-	case 1: /* console_read: no input in this chapter */
-		if (a[2] || !guest_range_in_ram(v->vm, a[1], a[0]))
+	case 1: { /* console_read(num_bytes, base_addr_lo, base_addr_hi): no input
+		   * through the SBI console, but the buffer is checked as for a read:
+		   * wholly the guest's RAM, and writable where it would be written */
+		unsigned long n = a[0] < sizeof(buf) ? a[0] : sizeof(buf);
+		if (a[2] || !guest_range_in_ram(v->vm, a[1], a[0]) ||
+		    guest_check(v->vm, a[1], n, PTE_W))
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		return (struct sbiret){0, 0};
+	}
 	case 2: /* console_write_byte */
 		vm_console_putc(v, (char)a[0]);
 		return (struct sbiret){0, 0};

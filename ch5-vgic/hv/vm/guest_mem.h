@@ -9,6 +9,9 @@
 
 struct vm;
 
+/* 0 when every byte of [gpa, gpa + len) is the guest's RAM with the
+ * permission `need` (PTE_R, PTE_W), else -1; an empty range always is. */
+int guest_check(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t need);
 /* Return 0, or -1 when any byte of the range is not the guest's RAM with
  * the needed permission (nothing is copied then). */
 int guest_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len);

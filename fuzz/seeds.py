@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Writes the seed inputs of fuzz/corpus/: a few handcrafted cases per
+target, in the input format that the head of fuzz/TARGET.c describes, so
+that the fuzzer starts from inputs that reach deep (a valid SBI call, a
+mapped range, a claim of a pending source) instead of finding them by
+chance. The files are committed; run this again after changing a format.
+
+    fuzz/seeds.py          rewrite fuzz/corpus/*/ (seed files only)
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MASK64 = (1 << 64) - 1
+
+
+def u8(v):
+    return struct.pack("<B", v & 0xFF)
+
+
+def u16(v):
+    return struct.pack("<H", v & 0xFFFF)
+
+
+def u32(v):
+    return struct.pack("<I", v & 0xFFFFFFFF)
+
+
+def u64(v):
+    return struct.pack("<Q", v & MASK64)
+
+
+# --- decode: word, flags, sizes, offset mode, offset, htinst, stval, sepc,
+# device value, register seed.
+def i_type(opcode, funct3, rd, rs1=11, imm=0):
+    return (imm & 0xFFF) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode
+
+
+def s_type(funct3, rs2, rs1=11, imm=0):
+    return ((imm >> 5) & 0x7F) << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12 | (imm & 0x1F) << 7 | 0x23
+
+
+def c_q0(funct3, reg_prime):  # c.lw/c.ld/c.sw/c.sd with rs1' = x9, offset 0
+    return funct3 << 13 | 1 << 7 | (reg_prime - 8) << 2
+
+
+def c_q2(funct3, rd_or_rs2):  # c.lwsp/c.ldsp (rd at 11:7), c.swsp/c.sdsp (rs2 at 6:2)
+    if funct3 in (2, 3):
+        return funct3 << 13 | rd_or_rs2 << 7 | 2
+    return funct3 << 13 | rd_or_rs2 << 2 | 2
+
+
+def decode(word, flags=0, sizes=6, offset_mode=0, offset=0x10, htinst=0, value=0x8081828384858687):
+    return (u32(word) + u8(flags) + u8(sizes) + u8(offset_mode) + u16(offset) + u32(htinst)
+            + u64(0x40) + u64(0x80001000) + u64(value) + u32(0x1234))
+
+
+LOAD, STORE_CAUSE, REFUSE, TWO_DEVICES = 0, 0x10, 0x40, 0x80
+HTINST_TRANSFORMED, HTINST_RAW, HTINST_PSEUDO = 1, 2, 3
+DECODE = {
+    "lw-fetched": decode(i_type(0x03, 2, 10)),
+    "lb-sign-extended": decode(i_type(0x03, 0, 12), value=0x80),
+    "lhu-htinst": decode(i_type(0x03, 5, 13), flags=HTINST_TRANSFORMED),
+    "sd-htinst": decode(s_type(3, 14), flags=HTINST_TRANSFORMED | STORE_CAUSE),
+    "sb-from-x0": decode(s_type(0, 0), flags=STORE_CAUSE),
+    "c.lw-fetched": decode(c_q0(2, 10)),
+    "c.sd-htinst": decode(c_q0(7, 15), flags=HTINST_TRANSFORMED | STORE_CAUSE),
+    "c.ldsp": decode(c_q2(3, 5)),
+    "c.swsp": decode(c_q2(6, 31), flags=STORE_CAUSE),
+    "fetch-faults-second-half": decode(i_type(0x03, 3, 10), flags=2 << 2),
+    "pseudoinstruction": decode(i_type(0x03, 2, 10), flags=HTINST_PSEUDO, htinst=0x3003),
+    "load-at-store-fault": decode(i_type(0x03, 2, 10), flags=STORE_CAUSE),
+    "crosses-into-next-device": decode(i_type(0x03, 2, 10), flags=TWO_DEVICES, sizes=0o22,
+                                       offset_mode=1, offset=-2),
+    "device-refuses": decode(s_type(2, 10), flags=STORE_CAUSE | REFUSE),
+}
+
+
+# --- sbi: vCPUs, RAM pages, layout flags, then calls of vCPU, extension,
+# function, six (mode, value) arguments.
+EXT = {"base": 0, "putchar": 1, "getchar": 2, "time": 3, "ipi": 4, "rfence": 5, "hsm": 6,
+       "srst": 7, "dbcn": 8}
+RAW, SMALL, NEAR_RAM, NEAR_RAM_END, SPECIAL, ALMOST_MAX = range(6)
+
+
+def call(ext, fid, *args, vcpu=0):
+    args = list(args) + [(RAW, 0)] * (6 - len(args))
+    return u8(vcpu) + u8(EXT[ext] if isinstance(ext, str) else ext) + u8(fid) + b"".join(
+        u8(mode) + u64(value) for mode, value in args)
+
+
+def sbi(*calls, vcpus=4, ram_pages=16, flags=0x07):
+    return u8(vcpus - 1) + u8(ram_pages - 1) + u8(flags) + b"".join(calls)
+
+
+SBI = {
+    "base-and-probes": sbi(call("base", 0), call("base", 1), call("base", 2), call("base", 4),
+                           *[call("base", 3, (RAW, eid)) for eid in
+                             (0x10, 0x4442434E, 0x48534D, 0x504D55, 0x01)]),
+    "dbcn-write-from-ram": sbi(call("dbcn", 0, (SMALL, 40), (NEAR_RAM, 0x10)),
+                               call("dbcn", 0, (SMALL, 40), (NEAR_RAM_END, -20)),
+                               call("dbcn", 2, (SMALL, 0x41)), call("putchar", 0, (SMALL, 0x42))),
+    "dbcn-read-only-page": sbi(call("dbcn", 0, (SMALL, 8), (SPECIAL, 18)),
+                               call("dbcn", 1, (SMALL, 8), (SPECIAL, 18)),
+                               call("dbcn", 1, (SMALL, 8), (NEAR_RAM, 0))),
+    "hsm-start-status-stop": sbi(call("hsm", 2, (SMALL, 1)), call("hsm", 0, (SMALL, 1),
+                                 (NEAR_RAM, 0x100), (RAW, 0x1234)),
+                                 call("hsm", 0, (SMALL, 2), (SPECIAL, 19)),
+                                 call("hsm", 2, (SMALL, 1)), call("hsm", 3, (SPECIAL, 8)),
+                                 call("hsm", 1, vcpu=1), call("hsm", 1, vcpu=0)),
+    "ipi-and-fences": sbi(call("ipi", 0, (SMALL, 0b1011), (SMALL, 0)),
+                          call("ipi", 0, (SMALL, 1), (SPECIAL, 3)),
+                          call("ipi", 0, (SMALL, 3), (SMALL, 3)),
+                          call("rfence", 1, (SMALL, 0b11), (SMALL, 1)),
+                          call("rfence", 0, (RAW, 0), (SPECIAL, 3)), call("rfence", 4)),
+    "timer-and-reset": sbi(call("time", 0, (RAW, 0x123456789)), call("srst", 0, (SMALL, 1)),
+                           call("srst", 0, (SMALL, 5)), call("srst", 0, (SMALL, 0), (SMALL, 1))),
+    "unknown-extensions": sbi(call(0xc0, 0), call(0xc5, 1), call(0xff, 0, *[(RAW, 0)] * 5,
+                                                                  (RAW, 0x53555350))),
+}
+
+
+# --- guest_mem: region count, regions (selector, page offset, pages, arena
+# page, permissions), then operations (kind, region, address mode,
+# address, length mode, length).
+R, W, X = 2, 4, 8
+RAM_BASE, BEYOND = 1, 6
+HUGE_BLOCK, MANY_PAGES, BELOW = 0x20, 0x10, 0x08
+
+
+def region(sel, pages, perms=R | W, offset=0, host=0):
+    return u8(sel) + u16(offset) + u16(pages - 1) + u16(host) + u8(perms)
+
+
+def op(kind, addr_mode=0, addr=0, len_mode=0, length=0, region_index=0):
+    return u8(kind) + u8(region_index) + u8(addr_mode) + u64(addr) + u8(len_mode) + u64(length)
+
+
+READ, WRITE, UNMAP, WALK = 0, 1, 2, 3
+AT_START, AT_END, INSIDE, RAW_ADDRESS = 0, 1, 2, 3
+SMALL_LEN, MEDIUM_LEN, TO_END, RAW_LEN = 0, 1, 2, 3
+
+
+def guest_mem(regions, *ops):
+    return u8(len(regions)) + b"".join(regions) + b"".join(ops)
+
+
+GUEST_MEM = {
+    "read-write-in-ram": guest_mem([region(RAM_BASE, 16)], op(READ, AT_START, 0x10, SMALL_LEN, 200),
+                                   op(WRITE, INSIDE, 0x3ff0, MEDIUM_LEN, 0x20),
+                                   op(READ, AT_END, -8, SMALL_LEN, 16),
+                                   op(WALK, INSIDE, 0x1234)),
+    "huge-page-split": guest_mem([region(RAM_BASE | HUGE_BLOCK | MANY_PAGES, 600, R | W | X)],
+                                 op(READ, AT_START, 0x1ffff0, SMALL_LEN, 0x40),
+                                 op(UNMAP, AT_START, 0x100000, SMALL_LEN, 3),
+                                 op(READ, AT_START, 0x100ff0, SMALL_LEN, 0x20),
+                                 op(WRITE, AT_START, 0x104000, TO_END, 0)),
+    "permissions-and-holes": guest_mem([region(RAM_BASE, 4, R), region(RAM_BASE, 4, R | W, offset=5),
+                                        region(RAM_BASE, 1, X, offset=10)],
+                                       op(WRITE, AT_START, 0, SMALL_LEN, 8),
+                                       op(READ, AT_END, -4, MEDIUM_LEN, 0x1008, region_index=0),
+                                       op(READ, AT_START, 0, SMALL_LEN, 1, region_index=2)),
+    "edges-of-the-space": guest_mem([region(BEYOND | BELOW, 4, offset=3), region(BEYOND, 1),
+                                     region(0, 2)],
+                                    op(READ, AT_END, -16, SMALL_LEN, 16),
+                                    op(READ, AT_END, -16, RAW_LEN, MASK64),
+                                    op(WRITE, RAW_ADDRESS, MASK64 - 7, SMALL_LEN, 16),
+                                    op(READ, AT_START, 0, RAW_LEN, 1 << 63, region_index=1)),
+}
+
+
+# --- config: RAM regions, (base, size) selectors, reserved count, max, text.
+def config(text, ram=((0, 1),), reserved=2, max_vms=8):
+    return (u8(len(ram) - 1) + b"".join(u8(b) + u8(s) for b, s in ram) + u8(reserved)
+            + u8(max_vms - 1) + text.encode())
+
+
+CONFIG = {
+    "two-builtin": config("console=ttyS0 vm=hello vm=echo:32M:2 vm2.nonce=0x12 vm1.a=b"),
+    "raw-image": config("vm=@0x80200000+0x100000:64M:2 vm1.console=hvc0", ram=((0, 1), (2, 2))),
+    "raw-image-past-ram": config("vm=@0x87fff000+0x2000 vm=@0x80000000+0 vm=@0x80000000"),
+    "long-name-and-args": config("vm=a-name-longer-than-sixteen vm=x:1G " + " ".join(
+        f"vm1.key{i}=value{i}" for i in range(12))),
+    "too-many": config(" ".join("vm=hello" for _ in range(10)), max_vms=3),
+    "odd-tokens": config("vm= vm=:16M vm=hello: vm0.x=1 vm9.y=2 vm1. vm1x.z vm01.w=1  vm=@+ "),
+}
+
+
+# --- vplic: contexts, then steps (kind, index, width selector, value);
+# kind & 3: 0 read, 1 write, 3 a source's line; (kind >> 2) % 7: the register.
+def plic(kind, reg, index, value=0, width4=True):
+    return u8(reg << 2 | kind) + u8(index) + u8(0 if width4 else 0xF0) + u32(value)
+
+
+PRIO, PEND, ENABLE, THRESH, CLAIM, CTX_OTHER, ANY = range(7)
+RD, WR, LINE = 0, 1, 3
+VPLIC = {
+    "claim-complete": u8(1) + plic(WR, PRIO, 10, 3) + plic(WR, ENABLE, 0, 1 << 10)
+    + plic(LINE, 0, 10, 1) + plic(RD, PEND, 0) + plic(RD, CLAIM, 0) + plic(RD, CLAIM, 0)
+    + plic(WR, CLAIM, 0, 10) + plic(LINE, 0, 10, 0) + plic(RD, CLAIM, 0),
+    "priorities-and-threshold": u8(2) + plic(WR, PRIO, 5, 2) + plic(WR, PRIO, 7, 6)
+    + plic(WR, PRIO, 9, 6) + plic(WR, ENABLE, 1, 0xFFFFFFFF) + plic(LINE, 0, 5, 1)
+    + plic(LINE, 0, 7, 1) + plic(LINE, 0, 9, 1) + plic(WR, THRESH, 1, 5) + plic(RD, CLAIM, 1)
+    + plic(RD, CLAIM, 1) + plic(RD, CLAIM, 1) + plic(WR, THRESH, 1, 9) + plic(RD, THRESH, 1),
+    "odd-accesses": u8(3) + plic(RD, PRIO, 0, width4=False) + plic(WR, ANY, 0, 0x200006)
+    + plic(RD, ENABLE, 9) + plic(WR, CLAIM, 9, 1) + plic(RD, CTX_OTHER, 0, 8)
+    + plic(LINE, 0, 33, 1) + plic(WR, PEND, 0, 0xFF),
+}
+
+
+# --- vuart: vCPUs, source, then steps (kind, offset or vCPU, value);
+# kind % 5: 0 a typed byte, 1 switch vCPU, 2 read, 3 write, 4 bounds check.
+def uart(kind, where=0, value=0, anywhere=False, width=False):
+    return u8(kind | (0x80 if anywhere else 0) | (0x40 if width else 0)) + u8(where) + u8(value)
+
+
+TYPED, SWITCH, URD, UWR, BOUNDS = 0, 1, 2, 3, 4
+VUART = {
+    "echo": u8(1) + u8(9) + uart(UWR, 1, 0x05) + b"".join(uart(TYPED, 0, c) for c in b"hi\r")
+    + uart(URD, 2) + uart(URD, 5) + uart(URD, 0) + uart(URD, 0) + uart(UWR, 0, 0x68)
+    + uart(URD, 0) + uart(URD, 2),
+    "thre-and-divisor": u8(0) + u8(9) + uart(UWR, 1, 0x02) + uart(URD, 2) + uart(URD, 2)
+    + uart(UWR, 3, 0x83) + uart(UWR, 0, 0x01) + uart(UWR, 1, 0x00) + uart(URD, 0)
+    + uart(UWR, 3, 0x03) + uart(UWR, 2, 0xC7) + uart(URD, 2) + uart(SWITCH, 1)
+    + uart(UWR, 0, 0x41),
+    "overrun": u8(0) + u8(9) + uart(UWR, 1, 0x07) + b"".join(uart(TYPED, 0, i) for i in range(70))
+    + uart(URD, 2) + uart(URD, 5) + uart(URD, 5) + uart(BOUNDS) + uart(URD, 0x40, anywhere=True)
+    + uart(UWR, 0, 1, width=True),
+}
+
+
+def main():
+    for name, seeds in (("decode", DECODE), ("sbi", SBI), ("guest_mem", GUEST_MEM),
+                        ("config", CONFIG), ("vplic", VPLIC), ("vuart", VUART)):
+        directory = os.path.join(HERE, "corpus", name)
+        os.makedirs(directory, exist_ok=True)
+        for old in os.listdir(directory):
+            os.remove(os.path.join(directory, old))
+        for seed, data in seeds.items():
+            with open(os.path.join(directory, seed), "wb") as f:
+                f.write(data)
+        print(f"fuzz/corpus/{name}: {len(seeds)} seeds")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+/* What the hypervisor's code gets from the rest of the hypervisor when it
+ * runs inside a fuzzer: printf through its own formatting engine (quiet
+ * unless FUZZ_VERBOSE is set), panic that aborts (a crash for libFuzzer),
+ * one hart, a clock. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "boot/hart.h"
+#include "lib/format.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+
+struct hart harts[MAX_HARTS];
+uint64_t fuzz_time;
+
+/* Lines as the console would print them, to stderr when asked for. */
+struct line {
+	char text[256];
+	unsigned len;
+	int verbose;
+};
+
+static void line_putc(void *ctx, char c)
+{
+	struct line *l = ctx;
+	if (l->len < sizeof(l->text) - 1)
+		l->text[l->len++] = c;
+	if (c == '\n' || l->len == sizeof(l->text) - 1) {
+		l->text[l->len] = '\0';
+		if (l->verbose)
+			fprintf(stderr, "[hv] %s%s", l->text, c == '\n' ? "" : "\n");
+		l->len = 0;
+	}
+}
+
+int hv_vprintf(const char *fmt, va_list ap)
+{
+	static int verbose = -1;
+	if (verbose < 0)
+		verbose = getenv("FUZZ_VERBOSE") != NULL;
+	struct line l = {.verbose = verbose};
+	int n = format(line_putc, &l, fmt, ap);
+	if (l.len)
+		line_putc(&l, '\n');
+	return n;
+}
+
+int hv_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = hv_vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static void stderr_putc(void *ctx, char c)
+{
+	(void)ctx;
+	fputc(c, stderr);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("hypervisor panic: ", stderr);
+	format(stderr_putc, NULL, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+void panic_frame(const struct trap_frame *f, const char *why)
+{
+	(void)f;
+	fprintf(stderr, "hypervisor panic from a trap: %s\n", why);
+	abort();
+}
+
+const char *trap_cause_name(unsigned long scause)
+{
+	(void)scause;
+	return "exception";
+}
+
+void fuzz_deadlock(const char *where)
+{
+	fprintf(stderr, "%s in a single-threaded harness: it would wait for ever\n", where);
+	abort();
+}
