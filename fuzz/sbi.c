@@ -179,6 +179,14 @@ static unsigned perms_at(uint64_t gpa)
 	return 0;
 }
 
+/* The whole buffer an SBI call names lies in the VM's RAM (SBI spec §3.2),
+ * computed in 128 bits so that nothing wraps. */
+static bool buffer_in_ram(uint64_t gpa, uint64_t len)
+{
+	unsigned __int128 end = (unsigned __int128)gpa + len;
+	return gpa >= vm.ram_gpa && end <= (unsigned __int128)vm.ram_gpa + vm.ram_size;
+}
+
 static bool range_has(uint64_t gpa, uint64_t len, unsigned need)
 {
 	if (!len)
@@ -395,7 +403,8 @@ static void check_call(struct vcpu *v, unsigned long eid, unsigned long fid, con
 	case 0x4442434E: /* DBCN */
 		switch (fid) {
 		case 0: { /* console_write(num_bytes, base_lo, base_hi) */
-			bool ok = a[2] == 0 && range_has(a[1], a[0] < 256 ? a[0] : 256, PTE_R);
+			bool ok = a[2] == 0 && buffer_in_ram(a[1], a[0]) &&
+			          range_has(a[1], a[0] < 256 ? a[0] : 256, PTE_R);
 			CHECK(error == (ok ? 0 : SBI_ERR_INVALID_PARAM));
 			if (!ok)
 				break;
@@ -407,7 +416,8 @@ static void check_call(struct vcpu *v, unsigned long eid, unsigned long fid, con
 			break;
 		}
 		case 1: /* console_read: nothing to read; the buffer must be writable */
-			CHECK(error == (a[2] == 0 && range_has(a[1], a[0] < 256 ? a[0] : 256, PTE_W)
+			CHECK(error == (a[2] == 0 && buffer_in_ram(a[1], a[0]) &&
+			                        range_has(a[1], a[0] < 256 ? a[0] : 256, PTE_W)
 			                    ? 0
 			                    : SBI_ERR_INVALID_PARAM));
 			CHECK(value == 0);

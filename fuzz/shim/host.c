@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "arch/hext.h"
 #include "boot/hart.h"
+#include "lib/extable.h"
 #include "lib/format.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
@@ -90,4 +92,19 @@ void fuzz_deadlock(const char *where)
 {
 	fprintf(stderr, "%s in a single-threaded harness: it would wait for ever\n", where);
 	abort();
+}
+
+/* Accesses through the guest's own translation (hlv, hlvx, hsv): the
+ * harnesses that model a guest's memory define these; for the others such
+ * an access faults, as it would on a guest address that maps nothing. */
+__attribute__((weak)) int fuzz_guest_load(uint64_t gva, void *out, unsigned size, bool execute)
+{
+	(void)gva, (void)out, (void)size, (void)execute;
+	return PROBE_FAULT;
+}
+
+__attribute__((weak)) int fuzz_guest_store(uint64_t gva, uint64_t value, unsigned size)
+{
+	(void)gva, (void)value, (void)size;
+	return PROBE_FAULT;
 }

@@ -90,26 +90,6 @@ DEFINE_GUEST_READ(guest_read32, uint32_t, "hlv.wu")
 DEFINE_GUEST_READ(guest_read64, uint64_t, "hlv.d")
 /* A read with execute permission: how a hypervisor fetches a guest's instruction. */
 DEFINE_GUEST_READ(guest_fetch16, uint16_t, "hlvx.hu")
-/* The guest's instruction at gva, 2 or 4 bytes, as the hart fetched it
- * (through vsatp, with the privilege in hstatus.SPVP, which a trap from V=1
- * sets to the guest's). 0, or PROBE_FAULT when it cannot be read. */
-static inline int guest_fetch_insn(uint64_t gva, uint32_t *insn, unsigned *length)
-{
-	uint16_t lo, hi;
-	if (guest_fetch16(gva, &lo))
-		return PROBE_FAULT;
-	if ((lo & 3) != 3) { /* compressed (RVC): the low two bits are not 11 */
-		*insn = lo;
-		*length = 2;
-		return PROBE_OK;
-	}
-	if (guest_fetch16(gva + 2, &hi))
-		return PROBE_FAULT;
-	*insn = lo | (uint32_t)hi << 16;
-	*length = 4;
-	return PROBE_OK;
-}
-
 DEFINE_GUEST_WRITE(guest_write8, uint8_t, "hsv.b")
 DEFINE_GUEST_WRITE(guest_write16, uint16_t, "hsv.h")
 DEFINE_GUEST_WRITE(guest_write32, uint32_t, "hsv.w")

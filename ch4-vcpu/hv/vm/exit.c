@@ -14,6 +14,7 @@
 #include "lib/extable.h"
 #include "lib/printf.h"
 #include "vm/exit.h"
+#include "vm/guest_mem.h"
 #include "vm/mmio.h"
 #include "vm/sbi.h"
 #include "vm/vm.h"

@@ -21,4 +21,9 @@ int guest_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
  * part (an SBI call's whole buffer must be valid, SBI spec §3.2). */
 bool guest_range_in_ram(const struct vm *vm, uint64_t gpa, uint64_t len);
 
+/* The guest's instruction at gva, 2 or 4 bytes, as the hart fetched it
+ * (hlvx: through vsatp, with the privilege in hstatus.SPVP, which a trap
+ * from V=1 sets to the guest's). 0, or PROBE_FAULT when it cannot be read. */
+int guest_fetch_insn(uint64_t gva, uint32_t *insn, unsigned *length);
+
 #endif

@@ -11,6 +11,7 @@
 #include "boot/hart.h"
 #include "lib/panic.h"
 #include "vm/decode.h"
+#include "vm/guest_mem.h"
 #include "vm/mmio.h"
 #include "vm/vm.h"
 

@@ -1,3 +1,5 @@
+#include "arch/hext.h"
+#include "lib/extable.h"
 #include "lib/string.h"
 #include "mm/gstage.h"
 #include "vm/guest_mem.h"
@@ -53,4 +55,21 @@ bool guest_range_in_ram(const struct vm *vm, uint64_t gpa, uint64_t len)
 	 * known to be above it. */
 	return gpa >= vm->ram_gpa && gpa - vm->ram_gpa <= vm->ram_size &&
 	       len <= vm->ram_size - (gpa - vm->ram_gpa);
+}
+
+int guest_fetch_insn(uint64_t gva, uint32_t *insn, unsigned *length)
+{
+	uint16_t lo, hi;
+	if (guest_fetch16(gva, &lo))
+		return PROBE_FAULT;
+	if ((lo & 3) != 3) { /* compressed (RVC): the low two bits are not 11 */
+		*insn = lo;
+		*length = 2;
+		return PROBE_OK;
+	}
+	if (guest_fetch16(gva + 2, &hi))
+		return PROBE_FAULT;
+	*insn = lo | (uint32_t)hi << 16;
+	*length = 4;
+	return PROBE_OK;
 }
