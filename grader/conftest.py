@@ -83,8 +83,23 @@ def pytest_generate_tests(metafunc):
                              indirect=True)
 
 
+def pytest_ignore_collect(collection_path, config):
+    """A stage's test module (test_stageS_*.py) is not even collected when
+    no selected chapter has reached stage S."""
+    m = re.match(r"test_stage(\d+)_", collection_path.name)
+    if m and collection_path.suffix == ".py":
+        return all(c.number < int(m.group(1)) for c in selected_chapters(config)) or None
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """--stage S: only the tests whose module has STAGE = S."""
+    """Tests of a stage that no selected chapter has reached are not graded:
+    they are left out altogether (pytest would otherwise report them as
+    skipped with an empty parameter set). --stage S: only the tests whose
+    module has STAGE = S."""
+    items[:] = [i for i in items if "chapter" not in i.fixturenames
+                or isinstance(getattr(i, "callspec", None) and i.callspec.params.get("chapter"),
+                              Chapter)]
     stages = config.getoption("--stage")
     if not stages:
         return
@@ -176,29 +191,45 @@ def pytest_runtest_makereport(item, call):
 # -- points, score, results.json ------------------------------------------
 
 class Scoreboard:
+    """Points go to tests that ran and passed. A test that did not run (a
+    skip, whatever its reason: a tool missing on the grading machine, say)
+    keeps its place in the maximum and scores 0, so that a score means the
+    same everywhere; its output says why it did not run."""
+
     def __init__(self):
         self.tests: dict[str, dict] = {}
 
     def pytest_runtest_logreport(self, report):
         t = self.tests.setdefault(report.nodeid, {
-            "name": report.nodeid.split("::", 1)[-1], "max_score": 1, "ok": True, "output": ""})
+            "name": report.nodeid.split("::", 1)[-1], "max_score": 1, "passed": False,
+            "failed": False, "output": ""})
         for key, value in report.user_properties:
             if key == "points":
                 t["max_score"] = value
-        if report.failed or (report.when == "call" and report.skipped):
-            t["ok"] = False
+        if report.when == "call" and report.passed:
+            t["passed"] = True
+        text = ""
+        if report.failed:
+            t["failed"] = True
             text = report.longreprtext or ""
+        elif report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else \
+                report.longreprtext
+            text = f"not run ({reason}): scores 0\n"
+        if text:
             t["output"] = (t["output"] + text)[-4000:]
 
     def pytest_terminal_summary(self, terminalreporter, config):
         if not self.tests:
             return
-        got = sum(t["max_score"] for t in self.tests.values() if t["ok"])
+        for t in self.tests.values():
+            t["score"] = t["max_score"] if t["passed"] and not t["failed"] else 0
+        got = sum(t["score"] for t in self.tests.values())
         total = sum(t["max_score"] for t in self.tests.values())
         results = {
             "score": got, "max_score": total,
-            "tests": [{"name": t["name"], "score": t["max_score"] if t["ok"] else 0,
-                       "max_score": t["max_score"], "output": t["output"]}
+            "tests": [{"name": t["name"], "score": t["score"], "max_score": t["max_score"],
+                       "output": t["output"]}
                       for t in sorted(self.tests.values(), key=lambda t: t["name"])],
         }
         Path(config.getoption("--results")).write_text(json.dumps(results, indent=2) + "\n")
