@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,7 @@ def boot(request, chapter, tmp_path):
     Every run is killed at the end of the test and its serial log kept under
     grader/logs/ when the test fails."""
     runs: list[QemuRun] = []
+    request.node.hvlab_runs = runs
 
     def start(ch: Chapter | None = None, name: str | None = None, **kw) -> QemuRun:
         ch = ch or chapter
@@ -149,7 +151,6 @@ def boot(request, chapter, tmp_path):
     yield start
     for run in runs:
         run.kill()
-    request.node.hvlab_runs = runs
 
 
 @pytest.fixture
@@ -164,28 +165,52 @@ def device_tree(tmp_path):
     return get
 
 
+LOGS = GRADER_DIR / "logs"
+
+
 def _log_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:150] + ".log"
 
 
+def _keep_log(item) -> tuple[Path, str | None] | None:
+    """Writes the serial log of the item's QEMU runs; (path, first panic line)."""
+    runs = getattr(item, "hvlab_runs", [])
+    if not runs:
+        return None
+    LOGS.mkdir(exist_ok=True)
+    path = LOGS / _log_name(item.nodeid)
+    path.write_text("".join(r.log_text() for r in runs))
+    panics = [p for p in (r.first_panic() for r in runs) if p]
+    return path, panics[0] if panics else None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    """Points and where the test belongs go with the report; a failure names
+    its serial log and the hypervisor's first panic line."""
     outcome = yield
     report = outcome.get_result()
-    points = item.get_closest_marker("points")
     if call.when == "setup":
+        points = item.get_closest_marker("points")
         report.user_properties.append(("points", points.args[0] if points else 1))
-    if call.when == "teardown":
-        runs = getattr(item, "hvlab_runs", [])
-        failed = getattr(item, "hvlab_failed", False)
-        if runs and failed:
-            logs = GRADER_DIR / "logs"
-            logs.mkdir(exist_ok=True)
-            path = logs / _log_name(item.nodeid)
-            path.write_text("".join(r.log_text() for r in runs))
-            report.sections.append(("serial log", f"kept in {path}"))
-    elif report.failed:
+        ch = getattr(item, "callspec", None) and item.callspec.params.get("chapter")
+        if isinstance(ch, Chapter):
+            report.user_properties.append(("chapter", ch.name))
+        report.user_properties.append(("stage", getattr(item.module, "STAGE", 1)))
+    if report.failed:
         item.hvlab_failed = True
+    if report.failed and call.when == "call":
+        kept = _keep_log(item)
+        if kept:
+            path, panic = kept
+            rel = os.path.relpath(path)
+            note = f"serial log: {rel}" + (f"\nfirst panic: {panic}" if panic else "")
+            report.sections.append(("hvlab", note))
+            report.user_properties.append(("log", rel))
+            if panic:
+                report.user_properties.append(("panic", panic))
+    elif call.when == "teardown" and getattr(item, "hvlab_failed", False):
+        _keep_log(item)  # the whole output, now that the runs are over
 
 
 # -- points, score, results.json ------------------------------------------
@@ -206,6 +231,8 @@ class Scoreboard:
         for key, value in report.user_properties:
             if key == "points":
                 t["max_score"] = value
+            elif key in ("chapter", "stage", "log", "panic"):
+                t[key] = value
         if report.when == "call" and report.passed:
             t["passed"] = True
         text = ""
@@ -224,6 +251,18 @@ class Scoreboard:
             return
         for t in self.tests.values():
             t["score"] = t["max_score"] if t["passed"] and not t["failed"] else 0
+            if "log" in t:
+                where = f"serial log: {t['log']}\n"
+                if "panic" in t:
+                    where += f"first panic: {t['panic']}\n"
+                t["output"] = where + t["output"]
+        failed = sorted((t for t in self.tests.values() if "log" in t), key=lambda t: t["name"])
+        if failed:
+            terminalreporter.section("serial logs of the failed tests")
+            for t in failed:
+                terminalreporter.write_line(f"{t['name']}: {t['log']}")
+                if "panic" in t:
+                    terminalreporter.write_line(f"    first panic: {t['panic']}")
         got = sum(t["score"] for t in self.tests.values())
         total = sum(t["max_score"] for t in self.tests.values())
         results = {
@@ -239,7 +278,10 @@ class Scoreboard:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): what the test is worth")
-    # Only the controller (or the single process) keeps the score.
+    # Only the controller (or the single process) keeps the score and starts
+    # the run with no logs of an earlier one (workers start after this).
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(Scoreboard(), "hvlab-scoreboard")
+        if not config.option.collectonly:
+            shutil.rmtree(LOGS, ignore_errors=True)
     os.environ.setdefault("HVLAB_TIMEOUT_SCALE", "1")

