@@ -28,7 +28,13 @@ GRADER       = cd grader && $(PYTHON) -m pytest $(XDIST) --junitxml=junit.xml $(
 PY3 ?= python3
 OUT ?= build/handout
 
-C_SOURCES = $(shell git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 2>/dev/null)
+# The C sources: git's list in a work tree (untracked ones too, not ignored
+# ones); elsewhere (a handout that is not a repository yet, or one inside
+# another repository's build/) the file system,
+# without build outputs.
+C_SOURCES = $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(pwd -P)" ]; then \
+	git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]'; else \
+	find ch* tools -name build -prune -o -type f -name '*.[ch]' -print 2>/dev/null | sort; fi)
 
 .PHONY: all deps build run test grade format format-check handout labs-check diffs bench clean
 
@@ -52,10 +58,12 @@ grade: deps
 	$(GRADER) --chapter $(CH)
 
 format:
+	@test -n "$(C_SOURCES)" || { echo "format: no C sources found"; exit 1; }
 	clang-format -i $(C_SOURCES)
 
 format-check:
-	clang-format --dry-run -Werror $(C_SOURCES)
+	@test -n "$(C_SOURCES)" || { echo "format-check: no C sources found"; exit 1; }
+	@clang-format --dry-run -Werror $(C_SOURCES) && echo "format-check: $(words $(C_SOURCES)) files clean"
 
 handout:
 	@$(PY3) tools/handout.py --check
