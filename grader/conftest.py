@@ -3,10 +3,17 @@ that are logged when a test fails, points per test, `Score: X/Y`, and a
 Gradescope-style results.json.
 
 Options:
-  --chapter NAME   grade one chapter (its stages 1..N); default every chapter
+  --chapter NAME   grade one chapter (its stages 1..N; repeatable, or several
+                   names in one, space-separated); default every chapter
   --tree DIR       the tree to grade (default: this repository), e.g. a handout
   --results FILE   where results.json goes (default grader/results.json)
   --stage S        run only the tests of stage S (repeatable)
+  --due NAME       a chapter that counts for the grade (repeatable); default
+                   $HVLAB_DUE, else the `due = ...` line of the tree's
+                   grading.conf, else every graded chapter
+
+The score is shown by chapter and stage before `Score: X/Y`, and kept in
+results.json (`extra_data`, and the table as `output`).
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ def pytest_addoption(parser):
                      help="where to write the Gradescope-style results.json")
     parser.addoption("--stage", type=int, action="append", default=[],
                      help="run only the tests of this stage (repeatable)")
+    parser.addoption("--due", action="append", default=[],
+                     help="a chapter that counts for the grade (repeatable; default: "
+                          "$HVLAB_DUE, else grading.conf's `due = ...`, else all)")
 
 
 # -- chapters --------------------------------------------------------------
@@ -63,9 +73,36 @@ def all_chapters(tree: Path) -> list[Chapter]:
     return sorted(out, key=lambda c: c.number)
 
 
+def names(values: list[str]) -> list[str]:
+    """Chapter names from options that may hold several, space-separated."""
+    return [n for v in values for n in v.split()]
+
+
+def read_due(tree: Path) -> list[str]:
+    """The `due = ch1-boot ch2-trap` line of the tree's grading.conf."""
+    conf = tree / "grading.conf"
+    if not conf.exists():
+        return []
+    for line in conf.read_text().splitlines():
+        m = re.fullmatch(r"\s*due\s*=\s*(.*?)\s*", line.split("#", 1)[0])
+        if m:
+            return m.group(1).split()
+    return []
+
+
+def due_chapters(config) -> list[str]:
+    """The chapters that count for the grade; empty: every graded one."""
+    due = names(config.getoption("--due"))
+    if not due and os.environ.get("HVLAB_DUE", "").strip():
+        due = os.environ["HVLAB_DUE"].split()
+    if not due:
+        due = read_due(Path(config.getoption("--tree")).resolve())
+    return [] if due == ["all"] else due
+
+
 def selected_chapters(config) -> list[Chapter]:
     chapters = all_chapters(Path(config.getoption("--tree")).resolve())
-    wanted = config.getoption("--chapter")
+    wanted = [n for n in names(config.getoption("--chapter")) if n != "all"]
     if wanted:
         unknown = set(wanted) - {c.name for c in chapters}
         if unknown:
@@ -265,15 +302,68 @@ class Scoreboard:
                     terminalreporter.write_line(f"    first panic: {t['panic']}")
         got = sum(t["score"] for t in self.tests.values())
         total = sum(t["max_score"] for t in self.tests.values())
+        due = due_chapters(config)
+        chapters = by_chapter(self.tests.values(), due)
+        table = score_table(chapters)
         results = {
             "score": got, "max_score": total,
+            "output": "\n".join(table) + "\n",
             "tests": [{"name": t["name"], "score": t["score"], "max_score": t["max_score"],
                        "output": t["output"]}
                       for t in sorted(self.tests.values(), key=lambda t: t["name"])],
+            "extra_data": {"chapters": chapters, "due": due},
         }
         Path(config.getoption("--results")).write_text(json.dumps(results, indent=2) + "\n")
+        terminalreporter.section("score by chapter and stage")
+        for line in table:
+            terminalreporter.write_line(line)
         terminalreporter.write_line(f"Score: {got}/{total}", bold=True,
                                     green=got == total, red=got != total)
+
+
+def by_chapter(tests, due: list[str]) -> dict:
+    """chapter -> {score, max_score, due, stages: {stage: {score, max_score}}}."""
+    out: dict[str, dict] = {}
+    for t in tests:
+        ch = out.setdefault(t.get("chapter", "other"), {
+            "score": 0, "max_score": 0, "due": False, "stages": {}})
+        st = ch["stages"].setdefault(str(t.get("stage", 0)), {"score": 0, "max_score": 0})
+        for d in (ch, st):
+            d["score"] += t["score"]
+            d["max_score"] += t["max_score"]
+    for name, ch in out.items():
+        ch["due"] = not due or name in due
+        ch["stages"] = dict(sorted(ch["stages"].items(), key=lambda kv: int(kv[0])))
+    return dict(sorted(out.items(), key=lambda kv: (chapter_key(kv[0]), kv[0])))
+
+
+def chapter_key(name: str) -> int:
+    m = re.match(r"ch(\d+)-", name)
+    return int(m.group(1)) if m else 1 << 30
+
+
+def score_table(chapters: dict) -> list[str]:
+    """A small table: a row per chapter, a column per stage, the total, and
+    whether the chapter counts (is due)."""
+    stages = sorted({int(s) for ch in chapters.values() for s in ch["stages"]})
+    width = max([len("chapter")] + [len(n) for n in chapters])
+    cells = lambda d: f"{d['score']}/{d['max_score']}"  # noqa: E731
+    head = f"{'chapter':<{width}}" + "".join(f"  {'stage ' + str(s):>9}" for s in stages) \
+        + f"  {'total':>9}"
+    lines = [head]
+    for name, ch in chapters.items():
+        row = f"{name:<{width}}" + "".join(
+            f"  {cells(ch['stages'][str(s)]) if str(s) in ch['stages'] else '':>9}"
+            for s in stages)
+        full = ch["score"] == ch["max_score"]
+        lines.append(row + f"  {cells(ch):>9}  " + ("due" if ch["due"] else "not due")
+                     + ("" if full else ", points lost"))
+    due = [n for n, ch in chapters.items() if ch["due"]]
+    got = sum(chapters[n]["score"] for n in due)
+    total = sum(chapters[n]["max_score"] for n in due)
+    lines.append(f"Due ({' '.join(due) or 'none'}): {got}/{total}"
+                 + (", full marks" if got == total else ""))
+    return lines
 
 
 def pytest_configure(config):
@@ -284,4 +374,5 @@ def pytest_configure(config):
         config.pluginmanager.register(Scoreboard(), "hvlab-scoreboard")
         if not config.option.collectonly:
             shutil.rmtree(LOGS, ignore_errors=True)
+            Path(config.getoption("--results")).unlink(missing_ok=True)
     os.environ.setdefault("HVLAB_TIMEOUT_SCALE", "1")
