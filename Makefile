@@ -6,7 +6,9 @@
 #                            CH=all, or by default the chapters due in grading.conf
 #   make format              apply .clang-format to every chapter's C code
 #   make format-check        what CI runs: fail on any formatting difference
-#   make handout [OUT=dir] [DUE="ch1-boot ..."]  the students' tree, labs taken out (build/handout)
+#   make handout [OUT=dir] [SOLVED=N] [DUE="ch1-boot ..."]
+#                            the students' tree (build/handout): every lab stubbed,
+#                            or labs 1..N solved once their deadline has passed
 #   make labs-check          prove the labs are real: every handout loses points
 #   make diffs               regenerate each chapter README's diff against the previous
 #   make bench               instruction counts under qemu -icount (bench/results.json)
@@ -78,9 +80,10 @@ format-check:
 
 handout:
 	@$(PY3) tools/handout.py --check
-	$(PY3) tools/handout.py --out $(OUT) $(if $(strip $(DUE)),--due "$(DUE)")
+	$(PY3) tools/handout.py --out $(OUT) --solved $(or $(SOLVED),0) $(if $(strip $(DUE)),--due "$(DUE)")
 
 labs-check: deps
+	@test -e tools/labs_real.py || { echo "labs-check: an instructors' check, not in a students' tree"; exit 2; }
 	$(PYTHON) tools/labs_real.py
 
 diffs:

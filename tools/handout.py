@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""The student handout: hvlab with each chapter's lab taken out.
+"""The student handout: hvlab with the labs taken out.
 
     tools/handout.py --check            validate the LAB markers of every chapter
     tools/handout.py --list             print every LAB region (file:line: LAB N: what)
-    tools/handout.py [--out DIR]        write the handout (default build/handout)
+    tools/handout.py [--out DIR] [--solved N] [--due "ch1-boot ..."]
+                                        write the handout (default build/handout)
+    tools/handout.py --leaks DIR [--solved N]
+                                        look for solution lines in a handout
     tools/handout.py --out DIR --only FILE:LINE
                                         a tree where only that region is stubbed
                                         (what tools/labs_real.py grades)
@@ -14,20 +17,26 @@ Code that is chapter N's exercise sits between markers on lines of their own:
     ... reference solution ...
     /* LAB N END */
 
-In the handout, chapter N's LAB N regions become a stub that compiles: a
+In the handout, every LAB region becomes a stub that compiles: a
 `/* TODO(lab N): what */` comment and, in C inside a function, a
-`panic("lab N: what");` (in assembly, an SBI shutdown that ends the run).
-A comment that opens the region with `/* Spec: ` (what the graded output
-must look like, what else the code must set) is part of the exercise: the
-stub keeps it under the TODO. Regions of earlier
-labs keep their code and lose their marker lines, so a student of chapter N
-starts from a working chapter N-1. A region of lab M in a chapter numbered
-below M is an error, as are unbalanced, nested and malformed markers; those
-are reported as `file:line: message` and nothing is written.
+`panic("lab N: what");` (in assembly, a message and an SBI shutdown that
+end the run). That is every region of every chapter (chapter M has the
+regions of labs 1..M: a lab's code is copied forward with its chapter), so
+the handout holds no solution; a student carries their own forward
+(tools/forward_port.py). With --solved N, the regions of labs up to N
+keep their code and lose their marker lines (a course releases a lab once
+its deadline has passed). A comment that opens the region with `/* Spec: `
+(what the graded output must look like, what else the code must set) is
+part of the exercise: the stub keeps it under the TODO. A region of lab M in
+a chapter numbered below M is an error, as are unbalanced, nested and
+malformed markers; those are reported as `file:line: message` and nothing
+is written. After writing, every file of the handout is searched for the
+stubbed regions' lines (--leaks): a handout that holds one is an error.
 
 The tree is the repository's tracked files plus untracked ones that git does
-not ignore (so that it works on uncommitted work), without build outputs.
-The reference tree is never modified.
+not ignore (so that it works on uncommitted work), without build outputs
+and the instructors' tools that quote solutions. The reference tree is
+never modified.
 """
 
 from __future__ import annotations
@@ -50,6 +59,10 @@ MARKED_SUFFIXES = (".c", ".h", ".S")
 # in a tree that has it, and a second `make handout` knows it may replace it.
 HANDOUT_STAMP = ".hvlab-handout"
 CI_TEMPLATE = "tools/ci-template/grade.yml"
+# The instructors' tools that hold or need the solutions: not in a students'
+# tree (the usual wrong answers quote the reference).
+INSTRUCTORS_ONLY = ("tools/labs_real.py", "tools/lab_mutations.py", "tools/gradescope/",
+                    "tools/test_gradescope.sh")
 CI_WORKFLOW = ".github/workflows/grade.yml"
 # The top README's instructors-only block; the handout puts the students'
 # section in its place.
@@ -446,6 +459,79 @@ def transform(text: str, regions: list[Region], stubbed: set[Region]) -> tuple[s
     return "\n".join(out) + ("\n" if text.endswith("\n") else ""), todo_at
 
 
+# -- solutions that must not leak ------------------------------------------
+
+# A line too short or too common to give anything away: a brace, `return 0;`.
+TRIVIAL = 16
+COMMENT_RE = re.compile(r"^(/\*|\*|//)")
+
+
+def normal(line: str, markdown: bool = False) -> str:
+    """A line as it is compared: without indentation, a trailing comment,
+    and, in Markdown (a diff in a README), the diff's +/- column."""
+    if markdown:
+        line = re.sub(r"^[+\- ]", "", line)
+    line = re.sub(r"\s*/\*.*?\*/\s*$", "", line.strip())
+    return re.sub(r"\s+", " ", line)
+
+
+def solution_lines(root: Path, solved: int = 0) -> dict[str, Region]:
+    """The lines that only the solutions of labs above `solved` contain:
+    each region's code lines (not its comments) that appear nowhere outside
+    the regions in the reference's code, and are not trivial."""
+    files = tree_files(root)
+    marked = collect(root, files)
+    secret: dict[str, Region] = {}
+    released: set[str] = set()  # the lines of the labs handed out solved
+    for text, regions in marked.values():
+        lines = text.splitlines()
+        for r in regions:
+            for line in lines[r.begin:r.end - 1]:
+                n = normal(line)
+                if r.lab <= solved:
+                    released.add(n)
+                elif len(n) >= TRIVIAL and not COMMENT_RE.match(n):
+                    secret.setdefault(n, r)
+    for n in released:
+        secret.pop(n, None)
+    # what the code outside the regions says anyway (not the READMEs, whose
+    # generated diffs quote the regions; not the instructors' tools)
+    for f in files:
+        if f.endswith(".md") or f.startswith(INSTRUCTORS_ONLY) or not (root / f).is_file():
+            continue
+        try:
+            text = (root / f).read_text()
+        except UnicodeDecodeError:
+            continue
+        inside: set[int] = set()
+        for r in marked.get(f, ("", []))[1]:
+            inside.update(range(r.begin, r.end + 1))
+        for i, line in enumerate(text.splitlines(), 1):
+            if i not in inside:
+                secret.pop(normal(line), None)
+    return secret
+
+
+def find_leaks(root: Path, tree: Path, solved: int = 0) -> list[str]:
+    """Every line of `tree` (any file, its READMEs and their diffs included)
+    that is a solution line of a lab above `solved`: `file:line: ...`."""
+    secret = solution_lines(root, solved)
+    leaks = []
+    for path in sorted(p for p in tree.rglob("*") if p.is_file() and "build" not in
+                       p.relative_to(tree).parts[:2] and ".git" not in p.parts):
+        try:
+            text = path.read_text()
+        except (UnicodeDecodeError, OSError):
+            continue
+        md = path.suffix == ".md"
+        for i, line in enumerate(text.splitlines(), 1):
+            r = secret.get(normal(line, md))
+            if r:
+                leaks.append(f"{path.relative_to(tree)}:{i}: solution of {r.where} "
+                             f"(LAB {r.lab}): {line.strip()}")
+    return leaks
+
+
 # -- the tree ---------------------------------------------------------------
 
 def prepare_out(out: Path, root: Path) -> None:
@@ -460,11 +546,13 @@ def prepare_out(out: Path, root: Path) -> None:
 
 
 def write_tree(root: Path, out: Path, stubbed_pred, student: bool = True,
-               due: list[str] | None = None) -> list[tuple[Region, int]]:
+               due: list[str] | None = None, solved: int = 0) -> list[tuple[Region, int]]:
     """Writes the tree; returns the stubbed regions with the line of their
     TODO in the output. `stubbed_pred(region)` says which ones to stub."""
     files = tree_files(root)
     marked = collect(root, files)
+    if student:
+        files = [f for f in files if not f.startswith(INSTRUCTORS_ONLY)]
     prepare_out(out, root)
     stubs: list[tuple[Region, int]] = []
     for f in files:
@@ -487,7 +575,7 @@ def write_tree(root: Path, out: Path, stubbed_pred, student: bool = True,
         "This tree was generated by tools/handout.py from the hvlab reference.\n"
         "Its CI skips the instructors' checks (chapter diffs, labs check).\n")
     if student:
-        finish_student_tree(out, stubs, due or [])
+        finish_student_tree(out, stubs, due or [], solved)
     return stubs
 
 
@@ -500,14 +588,15 @@ due = {due}
 """
 
 
-def finish_student_tree(out: Path, stubs: list[tuple[Region, int]], due: list[str]) -> None:
+def finish_student_tree(out: Path, stubs: list[tuple[Region, int]], due: list[str],
+                        solved: int = 0) -> None:
     """The README's students' section, chapter diffs that show the handout's
     code (not the solutions), the CI workflow in place, and grading.conf."""
     (out / "grading.conf").write_text(GRADING_CONF.format(due=" ".join(due)))
     readme = out / "README.md"
     if readme.exists():
         text = readme.read_text()
-        section = students_section(stubs)
+        section = students_section(stubs, solved)
         if README_BLOCK.search(text):
             text = README_BLOCK.sub(lambda _: section, text, count=1)
         else:
@@ -519,23 +608,48 @@ def finish_student_tree(out: Path, stubs: list[tuple[Region, int]], due: list[st
     chapter_diff.update(out, chapter_diff.walk_files(out), check=False, quiet=True)
 
 
-def students_section(stubs: list[tuple[Region, int]]) -> str:
+def students_section(stubs: list[tuple[Region, int]], solved: int = 0) -> str:
+    own = [(r, line) for r, line in stubs if r.lab == chapter_number(r.path)]
     rows = []
-    for r, line in sorted(stubs, key=lambda t: (chapter_number(t[0].path), t[0].path, t[1])):
-        rows.append(f"| {r.chapter} | `{r.path}:{line}` | {r.desc} |")
-    table = "\n".join(rows) or "| | | (no lab regions) |"
+    for r, line in sorted(own, key=lambda t: (chapter_number(t[0].path), t[0].path, t[1])):
+        rows.append(f"| {r.lab} | `{r.path}:{line}` | {r.desc} |")
+    table = "\n".join(rows) or "| | | (no lab left to do) |"
+    released = (f"Labs 1 to {solved} are solved in every chapter (their deadline has "
+                f"passed); the others are yours. " if solved else "")
     return f"""## Your labs
 
-This is the students' tree of hvlab. In chapter N, the code of lab N has been
-taken out: each place says `TODO(lab N)` and, in C, stops the hypervisor with
-`panic("lab N: ...")` until you write it (in assembly, prints that it
-stops and shuts the machine down through SBI). A `Spec:` comment under the
-TODO says what the graded output must look like and what else to set. Earlier labs are solved, so chapter N starts from a working chapter
-N-1. Each chapter's README explains the concepts and gives hints.
+This is the students' tree of hvlab. {released}The code of each lab has been
+taken out wherever it appears: lab N is the exercise of chapter N, and since
+each chapter is a complete copy of the one before plus new work, chapter M
+holds labs 1 to M. Each place says `TODO(lab N)` and, in C, stops the
+hypervisor with `panic("lab N: ...")` until you write it (in assembly, it
+prints that it stops and shuts the machine down through SBI). A `Spec:`
+comment under the TODO says what the graded output must look like and what
+else to set. Each chapter's README explains the concepts and gives hints.
 
-| chapter | where | what to implement |
+| lab | where (in its chapter) | what to implement |
 | --- | --- | --- |
 {table}
+
+### Carrying a lab forward
+
+Solve lab N in chapter N first. Chapter N+1 and later hold the same stubs
+of lab N and cannot pass the earlier stages until they get your code: carry
+it forward with `tools/forward_port.py`, which applies your changes to
+chapter N to every later chapter, file by file where they apply:
+
+```sh
+git commit -am "lab 1"                            # your lab-1 work in ch1-boot
+tools/forward_port.py ch1-boot --since-handout    # all your ch1-boot changes so far
+tools/forward_port.py ch1-boot --commits HEAD     # later: one fix, one commit
+tools/forward_port.py ch1-boot --dry-run          # only say where it would apply
+make grade CH="ch1-boot ch2-trap"                 # ch2-trap now passes stage 1
+```
+
+Where a later chapter changed the code around a lab, the tool says which
+file did not take the change and why; `--reject` applies the rest and
+leaves `.rej` files to finish by hand. The chapter READMEs' diffs
+(`make diffs`) show the code of this tree, stubs included.
 
 ### Testing
 
@@ -578,9 +692,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="print every LAB region")
     ap.add_argument("--only", metavar="FILE:LINE",
                     help="stub only the region whose BEGIN marker is at FILE:LINE")
+    ap.add_argument("--solved", type=int, default=0, metavar="N",
+                    help="keep labs 1..N solved (their deadline has passed); default 0")
     ap.add_argument("--due", metavar="CHAPTERS",
                     help="the chapters due, for the handout's grading.conf "
-                         "(space-separated; default: the first chapter)")
+                         "(space-separated; default: chapters 1 to N+1 with --solved N)")
+    ap.add_argument("--leaks", type=Path, metavar="DIR",
+                    help="only look for solution lines of labs above --solved in DIR")
     args = ap.parse_args(argv)
     root = args.root.resolve()
 
@@ -599,6 +717,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(f"handout: LAB markers OK ({len(regions)} regions in {len(marked)} files)")
         return 0
+    if args.leaks:
+        return report_leaks(find_leaks(root, args.leaks.resolve(), args.solved), args.leaks)
 
     if args.only:
         chosen = [r for r in regions if r.where == args.only]
@@ -611,15 +731,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     chapters = sorted({r.chapter for r in regions}, key=lambda c: chapter_number(c + "/"))
-    due = args.due.split() if args.due else chapters[:1]
+    due = args.due.split() if args.due else \
+        [c for c in chapters if chapter_number(c + "/") <= args.solved + 1] or chapters[:1]
     unknown = [c for c in due if c not in chapters]
     if unknown:
         print(f"handout: no such chapter: {' '.join(unknown)}", file=sys.stderr)
         return 1
     out = args.out or root / "build" / "handout"
-    stubs = write_tree(root, out, lambda r: r.lab == chapter_number(r.path), due=due)
-    print(f"handout: {out}: {len(stubs)} lab regions stubbed, "
-          f"{len(regions) - len(stubs)} earlier-lab regions kept solved")
+    stubs = write_tree(root, out, lambda r: r.lab > args.solved, due=due, solved=args.solved)
+    print(f"handout: {out}: {len(stubs)} lab regions stubbed"
+          + (f", labs 1-{args.solved} solved" if args.solved else "") + f"; due: {' '.join(due)}")
+    return report_leaks(find_leaks(root, out, args.solved), out)
+
+
+def report_leaks(leaks: list[str], tree: Path) -> int:
+    for line in leaks:
+        print(f"{tree}/{line}", file=sys.stderr)
+    if leaks:
+        print(f"handout: {len(leaks)} line(s) of solutions in {tree}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -5,9 +5,13 @@ For every chapter N (chN-*) of the reference:
 
   reference   the tree with every region solved passes all stage-N tests
               on chapter N (the baseline the other runs are compared with);
-  handout     the students' handout (tools/handout.py) of chapter N builds,
-              is clang-format clean, and loses points on the stage-N tests
-              (a test that the reference passes fails);
+  handout     the default students' handout (tools/handout.py, every lab
+              stubbed) holds no line of any solution (its READMEs and their
+              diffs included), is clang-format clean and every chapter of it
+              builds; and chapter N of the handout released with labs 1 to
+              N-1 solved (--solved N-1: a student who carried their earlier
+              labs forward) loses points on the stage-N tests (a test that
+              the reference passes fails);
   region      for each LAB N region of chapter N, a tree in which only that
               region is stubbed builds, and some stage-N test result differs
               from the reference's: a region that no test notices is named
@@ -188,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--mutations-only", action="store_true",
                       help="only the usual wrong answers (tools/lab_mutations.py)")
     what.add_argument("--no-mutations", action="store_true", help="leave the mutations out")
+    ap.add_argument("--mutation", metavar="TEXT",
+                    help="only the mutations whose file or description contains TEXT")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
 
@@ -213,12 +219,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         solved = make_tree(work / "reference", lambda r: False)
         student = work / "handout"
-        handout.write_tree(REPO, student, lambda r: r.lab == handout.chapter_number(r.path))
+        handout.write_tree(REPO, student, lambda r: True)
         share_libfdt(student)
         fmt = clang_format_errors(student, handout.chapter_diff.walk_files(student))
         if fmt:
             failures.append("the handout is not clang-format clean (the students' CI "
                             f"would fail): {fmt}")
+        leaks = handout.find_leaks(REPO, student)
+        print(f"== the handout: {len(leaks)} solution line(s) in it", flush=True)
+        for leak in leaks[:20]:
+            print(f"  {leak}")
+        if leaks:
+            failures.append(f"the handout holds {len(leaks)} line(s) of solutions, e.g. "
+                            f"{leaks[0]}")
 
         # One build of the shared libfdt before the runs race for it.
         first = chapters[0][1] if chapters else None
@@ -226,6 +239,13 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["make", "-s", "-C", str(solved / first),
                             str(solved / "build/third_party/libfdt/libfdt.a")],
                            capture_output=True)
+
+        for _, c in chapters:
+            b = subprocess.run(["make", "-s", "-C", str(student / c)], capture_output=True,
+                               text=True)
+            if b.returncode:
+                failures.append(f"{c} of the handout (every lab stubbed) does not build:\n"
+                                + tail(b.stdout + b.stderr))
 
         own = {c: sorted((r for r in regions if r.chapter == c and r.lab == n),
                          key=lambda r: (r.path, r.begin)) for n, c in chapters}
@@ -245,13 +265,17 @@ def main(argv: list[str] | None = None) -> int:
                 # timeout per test: stop there (-x).
                 clean = baseline[c].results and all(baseline[c].results.values())
                 if not args.mutations_only:
-                    runs.append(Run("handout", c, n, student, exitfirst=bool(clean)))
+                    # a student of chapter N who solved and carried labs < N
+                    released = make_tree(work / f"handout-solved{n - 1}",
+                                         lambda r, n=n: r.lab >= n)
+                    runs.append(Run("handout", c, n, released, exitfirst=bool(clean)))
                     for i, r in enumerate(own[c]):
                         tree = make_tree(work / f"region-{c}-{i}", lambda x, r=r: x == r)
                         runs.append(Run("region", c, n, tree, region=r, exitfirst=bool(clean)))
                 if args.no_mutations:
                     continue
-                for i, m in enumerate(x for x in MUTATIONS if x.lab == n):
+                for i, m in enumerate(x for x in MUTATIONS if x.lab == n and (
+                        not args.mutation or args.mutation in str(x))):
                     tree = make_tree(work / f"mutant-{c}-{i}", lambda r: False)
                     err = apply_mutation(tree, c, m)
                     if err:
