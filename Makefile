@@ -2,10 +2,13 @@
 #
 #   make run                 boot the highest chapter (serial on stdio, Ctrl-A x quits)
 #   make test                build every chapter and run the whole grader
-#   make grade CH=ch1-boot   grade one chapter (its stages 1..N)
+#   make grade CH=ch1-boot   grade one chapter (its stages 1..N); CH="ch1-boot ch2-trap",
+#                            CH=all, or by default the chapters due in grading.conf
 #   make format              apply .clang-format to every chapter's C code
 #   make format-check        what CI runs: fail on any formatting difference
-#   make handout [OUT=dir]   the students' tree, labs taken out (default build/handout)
+#   make handout [OUT=dir] [SOLVED=N] [DUE="ch1-boot ..."]
+#                            the students' tree (build/handout): every lab stubbed,
+#                            or labs 1..N solved once their deadline has passed
 #   make labs-check          prove the labs are real: every handout loses points
 #   make diffs               regenerate each chapter README's diff against the previous
 #   make bench               instruction counts under qemu -icount (bench/results.json)
@@ -29,8 +32,12 @@ GRADER       = cd grader && $(PYTHON) -m pytest $(XDIST) --junitxml=junit.xml $(
 PY3 ?= python3
 OUT ?= build/handout
 
-C_SOURCES = $(shell git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 'fuzz/*.[ch]' \
-	2>/dev/null)
+# The C sources: git's list in a work tree (untracked ones too, not ignored
+# ones); elsewhere (a handout that is not a repository yet, or one inside
+# another repository's build/) the file system, without build outputs.
+C_SOURCES = $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(pwd -P)" ]; then \
+	git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 'fuzz/*.[ch]'; else \
+	find ch* tools fuzz -name build -prune -o -type f -name '*.[ch]' -print 2>/dev/null | sort; fi)
 
 .PHONY: all deps build run test grade format format-check handout labs-check diffs bench fuzz clean
 
@@ -48,22 +55,35 @@ run: deps
 test: build
 	$(GRADER)
 
+# The chapters that count for a course's grade: $HVLAB_DUE, else the
+# `due = ch1-boot ch2-trap` line of grading.conf (the grader reads the same).
+DUE = $(or $(strip $(HVLAB_DUE)),$(shell sed -n 's/\#.*//; s/^[[:space:]]*due[[:space:]]*=//p' grading.conf 2>/dev/null))
+
+# CH: one chapter, several ("ch1-boot ch2-trap") or all; default the due ones.
+# A chapter that does not build is still graded: its tests fail and say why.
 grade: deps
-	@test -n "$(CH)" || { echo "usage: make grade CH=<chapter>  (one of: $(CHAPTERS))"; exit 2; }
-	$(MAKE) -s -C $(CH) all
-	$(GRADER) --chapter $(CH)
+	@chapters="$(or $(strip $(CH)),$(strip $(DUE)))"; \
+	test -n "$$chapters" || { echo "usage: make grade CH=\"<chapter> ...\" (of: $(CHAPTERS)), or CH=all;"; \
+		echo "       without CH, the chapters of grading.conf's due = ... line"; exit 2; }; \
+	if [ "$$chapters" = all ]; then chapters="$(CHAPTERS)"; fi; \
+	for ch in $$chapters; do test -d "$$ch" || { echo "grade: no chapter $$ch (of: $(CHAPTERS))"; exit 2; }; \
+		$(MAKE) -s -C $$ch all || echo "grade: $$ch does not build; its tests fail"; done; \
+	$(GRADER) --chapter "$$chapters"
 
 format:
+	@test -n "$(C_SOURCES)" || { echo "format: no C sources found"; exit 1; }
 	clang-format -i $(C_SOURCES)
 
 format-check:
-	clang-format --dry-run -Werror $(C_SOURCES)
+	@test -n "$(C_SOURCES)" || { echo "format-check: no C sources found"; exit 1; }
+	@clang-format --dry-run -Werror $(C_SOURCES) && echo "format-check: $(words $(C_SOURCES)) files clean"
 
 handout:
 	@$(PY3) tools/handout.py --check
-	$(PY3) tools/handout.py --out $(OUT)
+	$(PY3) tools/handout.py --out $(OUT) --solved $(or $(SOLVED),0) $(if $(strip $(DUE)),--due "$(DUE)")
 
 labs-check: deps
+	@test -e tools/labs_real.py || { echo "labs-check: an instructors' check, not in a students' tree"; exit 2; }
 	$(PYTHON) tools/labs_real.py
 
 diffs:

@@ -4,9 +4,11 @@ A run boots a chapter's hypervisor image on `qemu-system-riscv64 -machine virt`
 with the memory, harts and kernel command line that the test chooses, and
 collects the serial output in the background. A test waits for output with
 `expect`, types with `send`, and ends with `wait_exit`. Failures say which of
-three things went wrong: QEMU did not answer in time (QemuTimeout), QEMU
-exited before the expected output (QemuExited), or the output was wrong
-(a plain assertion in the test).
+four things went wrong: QEMU did not answer in time (QemuTimeout), QEMU
+exited before the expected output (QemuExited), the hypervisor panicked
+(QemuPanicked: the runner stops waiting as soon as the panic's report is
+complete, or the output says the run ended, instead of waiting for a
+timeout), or the output was wrong (a plain assertion in the test).
 """
 
 from __future__ import annotations
@@ -42,6 +44,19 @@ class QemuTimeout(QemuError):
 
 class QemuExited(QemuError):
     pass
+
+
+class QemuPanicked(QemuError):
+    pass
+
+
+# The first line of a hypervisor panic, and the lines that say that the run
+# is over (the panic's report is complete, or the power-off itself failed).
+PANIC_RE = re.compile(r"^\[hv\] panic (?:on hart|during panic|in assembly) .*$", re.M)
+RUN_ENDED_RE = re.compile(
+    r"^\[hv\] (?:panic: end of report|panic during panic|poweroff: SBI SRST failed).*$", re.M)
+# After the run said it ended, QEMU should exit almost at once.
+POWEROFF_GRACE = 5.0
 
 
 @dataclass
@@ -90,6 +105,7 @@ class QemuRun:
         self.proc: subprocess.Popen | None = None
         self.returncode: int | None = None
         self.started = 0.0
+        self.ended_at: float | None = None  # when the output said the run was over
 
     # -- life cycle -------------------------------------------------------
 
@@ -111,8 +127,13 @@ class QemuRun:
                     self.returncode = self.proc.wait()
                     self._cond.notify_all()
                     return
+                start = max(0, len(self._buf) - 200)
                 self._buf += chunk
-                self._arrivals.append((len(self._buf), time.monotonic()))
+                now = time.monotonic()
+                self._arrivals.append((len(self._buf), now))
+                if self.ended_at is None and RUN_ENDED_RE.search(
+                        self._buf[start:].decode("utf-8", "replace").replace("\r\n", "\n")):
+                    self.ended_at = now
                 self._cond.notify_all()
 
     def kill(self) -> None:
@@ -140,6 +161,11 @@ class QemuRun:
         """The hypervisor's lines, without the "[hv] " prefix."""
         return [ln[5:] for ln in self.output.splitlines() if ln.startswith("[hv] ")]
 
+    def first_panic(self) -> str | None:
+        """The first line of the first hypervisor panic, if there was one."""
+        m = PANIC_RE.search(self.output)
+        return m.group(0) if m else None
+
     def _describe(self) -> str:
         tail = "\n".join(self.output.splitlines()[-15:])
         return f"{self.name}: {shlex.join(self.cmd)}\n--- last serial lines ---\n{tail}"
@@ -147,6 +173,7 @@ class QemuRun:
     def expect(self, pattern: str, timeout: float = 30) -> re.Match:
         """Waits for `pattern` (a regex, multiline) in output that follows the
         previous match; returns the match."""
+        __tracebackhide__ = True  # a failure points at the test's line
         regex = re.compile(pattern, re.MULTILINE)
         deadline = time.monotonic() + timeout * timeout_scale()
         with self._cond:
@@ -159,7 +186,11 @@ class QemuRun:
                 if self.returncode is not None:
                     raise QemuExited(
                         f"QEMU exited early (status {self.returncode}) before printing "
-                        f"/{pattern}/\n{self._describe()}")
+                        f"/{pattern}/{self._panic_note()}\n{self._describe()}")
+                if self.ended_at is not None:
+                    raise QemuPanicked(
+                        f"the run ended before printing /{pattern}/"
+                        f"{self._panic_note()}\n{self._describe()}")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise QemuTimeout(
@@ -189,22 +220,44 @@ class QemuRun:
             if char_delay:
                 time.sleep(char_delay)
 
+    def wait_clean_exit(self, timeout: float = 30) -> None:
+        """wait_exit() for a run that must end with a clean SRST shutdown."""
+        __tracebackhide__ = True
+        status = self.wait_exit(timeout)
+        assert status == 0, (
+            f"QEMU exit status {status}: the run must end with a clean SBI shutdown (status 0)"
+            f"{self._panic_note()}")
+
     def wait_exit(self, timeout: float = 30) -> int:
         """Waits for QEMU to end by itself (SBI shutdown) and returns its
         status; a run that does not end in time is killed and reported."""
+        __tracebackhide__ = True
         deadline = time.monotonic() + timeout * timeout_scale()
         with self._cond:
             while self.returncode is None:
                 left = deadline - time.monotonic()
+                if self.ended_at is not None:
+                    left = min(left, self.ended_at + POWEROFF_GRACE * timeout_scale()
+                               - time.monotonic())
                 if left <= 0:
                     break
                 self._cond.wait(min(left, 0.5))
+        if self.returncode is None and self.ended_at is not None:
+            self.kill()
+            raise QemuPanicked(
+                f"the run ended{self._panic_note()}, but QEMU did not exit within "
+                f"{POWEROFF_GRACE * timeout_scale():.0f}s (the power-off did not happen)\n"
+                f"{self._describe()}")
         if self.returncode is None:
             self.kill()
             raise QemuTimeout(
                 f"timeout: QEMU still running after {timeout * timeout_scale():.0f}s "
                 f"(no shutdown)\n{self._describe()}")
         return self.returncode
+
+    def _panic_note(self) -> str:
+        line = self.first_panic()
+        return f" (the hypervisor panicked: {line})" if line else ""
 
     def log_text(self) -> str:
         status = "running" if self.returncode is None else f"exit status {self.returncode}"

@@ -13,7 +13,8 @@ import pytest
 
 STAGE = 1
 
-MACHINES = [("128M", 1), ("256M", 2), ("192M", 4)]
+# 4160 MiB: RAM that ends above 4 GiB needs both cells of a 64-bit size.
+MACHINES = [("128M", 1), ("4160M", 2), ("192M", 4)]
 
 
 def field(run, pattern):
@@ -34,9 +35,11 @@ def test_memory_and_harts(chapter, boot, device_tree, mem, smp):
 
     (ram_base, ram_size), = dt.memory()
     base, size, mib = field(run, r"memory: base 0x([0-9a-f]+) size 0x([0-9a-f]+) \((\d+) MiB\)")
-    assert (int(base, 16), int(size, 16)) == (ram_base, ram_size)
+    assert (int(base, 16), int(size, 16)) == (ram_base, ram_size), \
+        f"memory: printed base 0x{base} size 0x{size}, the device tree has base " \
+        f"0x{ram_base:x} size 0x{ram_size:x}"
     assert int(size, 16) == run.machine.mem_bytes(), "memory size is not what -m gave"
-    assert int(mib) == ram_size >> 20
+    assert int(mib) == ram_size >> 20, f"memory: {mib} MiB printed for 0x{ram_size:x} bytes"
 
     # Usable memory: RAM less the reserved regions it printed (OpenSBI's own).
     reserved = [(int(a, 16), int(b, 16)) for a, b in
@@ -44,23 +47,31 @@ def test_memory_and_harts(chapter, boot, device_tree, mem, smp):
                  for ln in run.hv_lines() if ln.startswith("reserved: "))]
     assert reserved, "no reserved region reported (OpenSBI reserves its own memory)"
     for lo, hi in reserved:
-        assert ram_base <= lo < hi <= ram_base + ram_size
+        assert ram_base <= lo < hi <= ram_base + ram_size, \
+            f"reserved region 0x{lo:x}-0x{hi:x} is not inside RAM"
     usable, = field(run, r"memory: (\d+) KiB usable outside reserved regions")
-    assert int(usable) * 1024 == ram_size - sum(hi - lo for lo, hi in reserved)
+    expected = (ram_size - sum(hi - lo for lo, hi in reserved)) // 1024
+    assert int(usable) == expected, \
+        f"{usable} KiB usable printed; RAM less the reserved regions is {expected} KiB"
 
     harts = dt.harts()
     count, timebase = field(run, r"harts: (\d+), timebase (\d+) Hz")
-    assert int(count) == len(harts) == smp
-    assert int(timebase) == dt.timebase()
+    assert int(count) == len(harts) == smp, \
+        f"{count} harts printed; the device tree has {len(harts)} (-smp {smp})"
+    assert int(timebase) == dt.timebase(), \
+        f"timebase {timebase} Hz printed; the device tree says {dt.timebase()} Hz"
     for hartid, isa in harts:
-        assert field(run, rf"hart {hartid}: isa (\S+)") == (isa,)
+        got, = field(run, rf"hart {hartid}: isa (\S+)")
+        assert got == isa, f"hart {hartid}: isa {got} printed; the device tree says {isa}"
 
     boot_hart, = field(run, rf"hvlab {chapter.name}: hypervisor on boot hart (\d+)")
     online = {int(h) for h, in (re.fullmatch(r"hart (\d+) online.*", ln).groups()
                                  for ln in run.hv_lines() if re.fullmatch(r"hart \d+ online.*", ln))}
     assert online == {h for h, _ in harts} - {int(boot_hart)}, \
         "every secondary hart must report itself online, once"
-    assert field(run, r"harts online: (\d+) of (\d+)") == (str(smp), str(smp))
+    online_count = field(run, r"harts online: (\d+) of (\d+)")
+    assert online_count == (str(smp), str(smp)), \
+        f"harts online: {' of '.join(online_count)} printed, expected {smp} of {smp}"
     assert status == 0, f"QEMU exit status {status} after a clean run (expected SRST shutdown)"
 
 
@@ -71,19 +82,26 @@ def test_devices(chapter, boot, device_tree):
     run.expect(r"\[hv\] bootargs: ")
     uart = dt.stdout_uart()
     compat, ubase, uirq = field(run, r"uart: (\S+) at 0x([0-9a-f]+), irq (\d+), clock \d+ Hz")
-    assert (compat, int(ubase, 16), int(uirq)) == (uart.compatible, uart.base, uart.irq)
+    assert (compat, int(ubase, 16), int(uirq)) == (uart.compatible, uart.base, uart.irq), \
+        f"uart: {compat} at 0x{ubase}, irq {uirq} printed; the device tree's stdout is " \
+        f"{uart.compatible} at 0x{uart.base:x}, irq {uart.irq}"
 
     plic, ndev = dt.plic()
     _, pbase, psize, sources = field(
         run, r"interrupt controller: (\S+) at 0x([0-9a-f]+) size 0x([0-9a-f]+), (\d+) sources")
-    assert (int(pbase, 16), int(psize, 16), int(sources)) == (plic.base, plic.size, ndev)
+    assert (int(pbase, 16), int(psize, 16), int(sources)) == (plic.base, plic.size, ndev), \
+        f"interrupt controller at 0x{pbase} size 0x{psize}, {sources} sources printed; the " \
+        f"device tree has 0x{plic.base:x} size 0x{plic.size:x}, {ndev} sources"
 
     slots = dt.compatible("virtio,mmio")
-    assert field(run, r"virtio-mmio: (\d+) slots") == (str(len(slots)),)
+    n, = field(run, r"virtio-mmio: (\d+) slots")
+    assert int(n) == len(slots), f"{n} virtio-mmio slots printed; the device tree has {len(slots)}"
     for i, slot in enumerate(slots):
         got = field(run, rf"virtio-mmio {i}: 0x([0-9a-f]+) size 0x([0-9a-f]+) irq (\d+)")
         assert tuple(int(g, 0 if k == 2 else 16) for k, g in enumerate(got)) == \
-            (slot.base, slot.size, slot.irq)
+            (slot.base, slot.size, slot.irq), \
+            f"virtio-mmio {i}: 0x{got[0]} size 0x{got[1]} irq {got[2]} printed; the device " \
+            f"tree has 0x{slot.base:x} size 0x{slot.size:x} irq {slot.irq}"
     run.wait_exit(30)
 
 
@@ -93,8 +111,8 @@ def test_bootargs_nonce(chapter, boot):
     append = f"console=hvc0 hvlab.nonce={nonce} quiet"
     run = boot(mem="128M", smp=1, append=append)
     m = run.expect(r"\[hv\] bootargs: \"([^\"\n]*)\"")
-    assert m.group(1) == append
-    assert run.wait_exit(30) == 0
+    assert m.group(1) == append, f"bootargs: {m.group(1)!r} printed, QEMU passed {append!r}"
+    run.wait_clean_exit(30)
     # the words one by one, each printed with %.*s from inside the string
     words = re.findall(r"^\[hv\] bootarg (\d+): (.*)$", run.output, re.M)
     assert words == [(str(i), w) for i, w in enumerate(append.split())], \
@@ -113,11 +131,16 @@ def test_sbi_matches_firmware_banner(chapter, boot):
     assert fw_version and fw_spec, "no OpenSBI banner in the output"
     spec_major, spec_minor, impl, impl_major, impl_minor = field(
         run, r"sbi: spec v(\d+)\.(\d+), implementation (\S+) \(id 1\) v(\d+)\.(\d+)")
-    assert impl == "OpenSBI"
-    assert (spec_major, spec_minor) == fw_spec.groups()
-    assert (impl_major, impl_minor) == fw_version.groups()
+    assert impl == "OpenSBI", f"implementation {impl!r} printed for id 1 (OpenSBI)"
+    assert (spec_major, spec_minor) == fw_spec.groups(), \
+        f"spec v{spec_major}.{spec_minor} printed; OpenSBI's banner says " \
+        f"v{'.'.join(fw_spec.groups())}"
+    assert (impl_major, impl_minor) == fw_version.groups(), \
+        f"implementation v{impl_major}.{impl_minor} printed; OpenSBI's banner says " \
+        f"v{'.'.join(fw_version.groups())}"
     for ext in ("TIME", "IPI", "RFENCE", "HSM", "SRST"):
-        assert field(run, rf"sbi: extension {ext}\s+(present|absent)") == ("present",)
+        got, = field(run, rf"sbi: extension {ext}\s+(present|absent)")
+        assert got == "present", f"sbi: extension {ext} {got}; OpenSBI implements it"
 
 
 @pytest.mark.points(2)

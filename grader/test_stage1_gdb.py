@@ -45,4 +45,4 @@ def test_gdb_stops_at_hv_main(chapter, tmp_path, request):
         line = run.expect(r"\[hv\] .*boot hart (\d+)", timeout=30)
         assert int(line.group(1)) == int(m.group(1)), \
             "a0 at hv_main is not the boot hart id that the hypervisor reports"
-        assert run.wait_exit(30) == 0
+        run.wait_clean_exit(30)

@@ -42,7 +42,7 @@ def test_frame_counts(chapter, boot, mem):
     elf = Elf(chapter.elf)
     run = boot(mem=mem, smp=2)
     run.expect(r"\[hv\] sv39: on.*\n")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     out = run.output
     m = re.search(r"\[hv\] frames: (\d+) total, (\d+) free \(image (\d+), device tree (\d+), "
                   r"reserved (\d+)\)", out)
@@ -52,20 +52,31 @@ def test_frame_counts(chapter, boot, mem):
     assert total == mem_bytes // PAGE, f"{total} frames for -m {mem}"
     img = elf.symbol("__image_end").addr - elf.symbol("__image_start").addr
     assert image == (img + PAGE - 1) // PAGE, f"image frames {image}, the ELF spans {img} bytes"
-    assert reserved == firmware_frames(out, 0x80000000, 0x80000000 + mem_bytes), \
-        "reserved frames differ from the region that OpenSBI protects"
-    size, at = re.search(r"\[hv\] device tree: (\d+) bytes at 0x([0-9a-f]+)", out).groups()
-    at, size = int(at, 16), int(size)
-    assert 0x80000000 <= at < 0x80000000 + mem_bytes
-    assert fdt == (at + size + PAGE - 1) // PAGE - at // PAGE
-    assert free == total - image - fdt - reserved
+    firmware = firmware_frames(out, 0x80000000, 0x80000000 + mem_bytes)
+    assert reserved == firmware, \
+        f"reserved {reserved} frames; the region that OpenSBI's banner protects spans {firmware}"
+    dtb = re.search(r"\[hv\] device tree: (\d+) bytes at 0x([0-9a-f]+)", out)
+    assert dtb, "no '[hv] device tree: N bytes at 0x...' line"
+    at, size = int(dtb[2], 16), int(dtb[1])
+    assert 0x80000000 <= at < 0x80000000 + mem_bytes, f"device tree at 0x{at:x}, outside RAM"
+    spans = (at + size + PAGE - 1) // PAGE - at // PAGE
+    assert fdt == spans, f"device tree {fdt} frames; {size} bytes at 0x{at:x} touch {spans} frames"
+    assert free == total - image - fdt - reserved, \
+        f"{free} free frames; total - image - device tree - reserved = " \
+        f"{total} - {image} - {fdt} - {reserved} = {total - image - fdt - reserved}"
 
-    root, tables, after = re.search(
-        r"\[hv\] sv39: on, root 0x([0-9a-f]+), (\d+) frames of tables, (\d+) free", out).groups()
-    root = int(root, 16)
-    assert root % PAGE == 0 and 0x80000000 <= root < 0x80000000 + mem_bytes
-    assert not elf.symbol("__image_start").addr <= root < elf.symbol("__image_end").addr
-    assert int(after) == free - int(tables) and 0 < int(tables) < 64
+    sv39 = re.search(r"\[hv\] sv39: on, root 0x([0-9a-f]+), (\d+) frames of tables, (\d+) free",
+                     out)
+    assert sv39, "no '[hv] sv39: on, root 0x..., N frames of tables, M free' line"
+    root, tables, after = int(sv39[1], 16), int(sv39[2]), int(sv39[3])
+    assert root % PAGE == 0 and 0x80000000 <= root < 0x80000000 + mem_bytes, \
+        f"sv39 root 0x{root:x} is not a page-aligned frame of RAM"
+    assert not elf.symbol("__image_start").addr <= root < elf.symbol("__image_end").addr, \
+        f"sv39 root 0x{root:x} is inside the hypervisor's image (take it from the allocator)"
+    assert 0 < tables < 64, f"{tables} frames of tables to map RAM and a few devices"
+    assert after == free - tables, \
+        f"{after} frames free after the page tables; {free} free before less {tables} of " \
+        f"tables is {free - tables}"
 
 
 @pytest.mark.points(2)
@@ -84,7 +95,7 @@ def test_wx_refused(chapter, boot):
         r = re.fullmatch(r"refused: store/AMO page fault \(scause 15, stval 0x([0-9a-f]+)\)",
                          m[2])
         assert r, f"write to {what} not refused by a store page fault: {m[2]}"
-        assert int(r[1], 16) == addr
+        assert int(r[1], 16) == addr, f"write to {what} at 0x{addr:x} faulted with stval 0x{r[1]}"
 
 
 def random_layout(rng: random.Random):
@@ -110,7 +121,7 @@ def test_gstage_walk_matches_hardware(chapter, boot, seed):
     run = boot(mem="128M", smp=1, append=f"gstage={layout} nonce={nonce:#x} "
                                          f"unmapped={unmapped:#x}")
     run.expect(r"\[hv\] gstage: free frames after destroy.*\n")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     lines = [ln[len("gstage: "):] for ln in run.hv_lines() if ln.startswith("gstage: ")]
 
     root = re.search(r"root 0x([0-9a-f]+), (\d+) frames", "\n".join(lines))
@@ -118,7 +129,7 @@ def test_gstage_walk_matches_hardware(chapter, boot, seed):
         "the Sv39x4 root is 16 KiB (4 frames) aligned to 16 KiB"
     for g, size, p in ranges:
         assert f"mapped {g:#x}-{g + size:#x} {p.ljust(3, '-')}" in lines, \
-            f"range {g:#x}+{size:#x} {p} not mapped"
+            f"no line '[hv] gstage: mapped {g:#x}-{g + size:#x} {p.ljust(3, '-')}'"
 
     def range_of(gpa):
         for g, s, p in ranges:
@@ -139,14 +150,17 @@ def test_gstage_walk_matches_hardware(chapter, boot, seed):
             assert val == memory.get(gpa, pattern(nonce, gpa)), \
                 f"hlv.d 0x{gpa:x}: 0x{val:x}, the pattern says 0x{pattern(nonce, gpa):x}"
             page = gpa // PAGE
-            assert host_pages.setdefault(page, hpa // PAGE) == hpa // PAGE
-            assert hpa % PAGE == gpa % PAGE
+            assert host_pages.setdefault(page, hpa // PAGE) == hpa // PAGE, \
+                f"guest page 0x{page * PAGE:x} reported at two host pages"
+            assert hpa % PAGE == gpa % PAGE, \
+                f"hlv.d 0x{gpa:x}: hpa 0x{hpa:x} has another offset in its page"
             probed[next(g for g, s, _ in ranges if g <= gpa < g + s)] += 1
             continue
         m = re.fullmatch(r"hlvx\.hu 0x([0-9a-f]+) = 0x([0-9a-f]+)", ln)
         if m:
             gpa, val = int(m[1], 16), int(m[2], 16)
-            assert val == memory.get(gpa, pattern(nonce, gpa)) & 0xffff
+            want = memory.get(gpa, pattern(nonce, gpa)) & 0xffff
+            assert val == want, f"hlvx.hu 0x{gpa:x}: 0x{val:x}, the pattern says 0x{want:x}"
             continue
         m = re.fullmatch(r"hsv\.d 0x([0-9a-f]+) <- 0x([0-9a-f]+), host reads 0x([0-9a-f]+)", ln)
         if m:
@@ -173,7 +187,9 @@ def test_gstage_walk_matches_hardware(chapter, boot, seed):
             continue
     for g, n in probed.items():
         assert n >= 4, f"range 0x{g:x}: {n} successful hlv.d probes, expected 4"
-    assert f"hlv.d {unmapped:#x} -> guest-page fault (scause 21, gpa {unmapped:#x})" in lines
+    assert f"hlv.d {unmapped:#x} -> guest-page fault (scause 21, gpa {unmapped:#x})" in lines, \
+        f"no line '[hv] gstage: hlv.d {unmapped:#x} -> guest-page fault (scause 21, " \
+        f"gpa {unmapped:#x})': the unmapped address must fault"
     assert any(ln.startswith(f"after unmap, hlv.d {ranges[0][0]:#x} -> guest-page fault")
                for ln in lines), "the unmapped page is still readable"
     before, = re.findall(r"free frames before (\d+)", "\n".join(lines))

@@ -35,7 +35,7 @@ def stopped(run, n):
 def test_guest_prints_nonce_through_sbi_and_uart(chapter, boot):
     nonce = f"{random.getrandbits(64):016x}"
     run = boot(mem="256M", smp=2, append=f"vm=hello vm1.nonce={nonce}")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     lines = vm_lines(run, 1)
     assert f"hello via SBI DBCN: nonce={nonce} vcpu=0" in lines, lines
     assert f"hello via UART: nonce={nonce}" in lines, lines
@@ -51,7 +51,7 @@ def sext(value, bits):
 def test_mmio_loads_and_stores_of_every_width(chapter, boot):
     nonce = random.getrandbits(64)
     run = boot(mem="256M", smp=1, append=f"vm=mmio vm1.nonce={nonce:#x}")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     got = dict(re.findall(r"mmio: (\S+) 0x([0-9a-f]+)", "\n".join(vm_lines(run, 1))))
     expected = {
         "sd/ld": nonce,
@@ -76,7 +76,7 @@ def test_mmio_loads_and_stores_of_every_width(chapter, boot):
 def test_sbi_conformance(chapter, boot):
     nonce = random.getrandbits(40)
     run = boot(mem="256M", smp=2, append=f"vm=sbitest:16M:2 vm1.nonce={nonce:#x}")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     out = "\n".join(vm_lines(run, 1))
 
     def value(pattern):
@@ -139,7 +139,7 @@ def test_registers_survive_preemption(chapter, boot):
     append = (f"tick_hz=2000 vm=regs vm1.nonce={seeds[0]:#x} vm1.ms={ms} "
               f"vm=regs vm2.nonce={seeds[1]:#x} vm2.ms={ms}")
     run = boot(mem="256M", smp=1, append=append)
-    assert run.wait_exit(90) == 0
+    run.wait_clean_exit(90)
     for n, seed in enumerate(seeds, 1):
         m = re.search(r"regs: (\d+) of 60 registers intact, checksum 0x([0-9a-f]+)",
                       "\n".join(vm_lines(run, n)))
@@ -185,7 +185,7 @@ def test_illegal_instruction_without_handler_stays_in_the_guest(chapter, boot):
 def test_smp_guest_starts_its_vcpus(chapter, boot, vcpus):
     nonce = random.getrandbits(32)
     run = boot(mem="256M", smp=2, append=f"vm=smp:16M:{vcpus} vm1.nonce={nonce:#x}")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     lines = vm_lines(run, 1)
     assert f"vcpu 0 online, {vcpus} vcpus in the device tree" in lines
     for i in range(1, vcpus):
@@ -215,7 +215,7 @@ def test_raw_image_through_the_loader(chapter, boot):
     run = boot(mem="1G", smp=1,
                append=f"vm=@{addr:#x}+{image.stat().st_size:#x}:32M:1 vm1.nonce={nonce}",
                extra=["-device", f"loader,file={image},addr={addr:#x},force-raw=on"])
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     assert f"hello via UART: nonce={nonce}" in vm_lines(run, 1)
 
 
@@ -248,7 +248,7 @@ def test_hsm_restart_starts_with_the_mmu_off(chapter, boot):
     times. Every start must begin as SBI says: satp = 0, nothing left over."""
     n = random.randrange(1500, 2500)
     run = boot(mem="256M", smp=2, append=f"vm=hsmrestart:16M:2 vm1.n={n} selftest=off")
-    assert run.wait_exit(90) == 0
+    run.wait_clean_exit(90)
     m = re.search(r"(\d+) restarts, (\d+) began with satp != 0", "\n".join(vm_lines(run, 1)))
     assert m, "the restart loop did not finish"
     assert (int(m[1]), int(m[2])) == (n, 0)
@@ -261,7 +261,7 @@ def test_scounteren_is_the_vms_own(chapter, boot):
     a, b = random.sample([0x1, 0x2, 0x4, 0x5, 0x6, 0x7], 2)
     run = boot(mem="256M", smp=1, append=f"vm=counteren vm1.v={a} vm=counteren vm2.v={b} "
                                          "selftest=off tick_hz=1000")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     for n, v in ((1, a), (2, b)):
         m = re.search(r"scounteren at start 0x([0-9a-f]+), wrote 0x([0-9a-f]+), "
                       r"saw it change (\d+) times", "\n".join(vm_lines(run, n)))
@@ -273,7 +273,7 @@ def test_scounteren_is_the_vms_own(chapter, boot):
 @pytest.mark.points(2)
 def test_fp_state_follows_vcpus_across_harts(chapter, boot):
     run = boot(mem="256M", smp=2, append="vm=fpshare:16M:4 selftest=off")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     lines = vm_lines(run, 1)
     for i in range(4):
         m = re.search(rf"vcpu {i}: (\d+) iterations, (\d+) bad", "\n".join(lines))

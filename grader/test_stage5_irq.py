@@ -67,7 +67,7 @@ def test_timer_deadlines_from_a_nonce(chapter, boot, vtimer):
     append = (f"tick_hz={tick_hz} vtimer={vtimer} vm=timer:16M:2 vm1.nonce={nonce:#x} "
               f"vm=spin run_ms=4000")
     run = boot(mem="256M", smp=2, append=append)
-    assert run.wait_exit(90) == 0
+    run.wait_clean_exit(90)
     if vtimer == "hvip":
         assert "vtimer: the host timer and hvip.VSTIP" in run.output
     tb = timebase(run)
@@ -96,7 +96,7 @@ def test_wfi_costs_no_time_slices(chapter, boot):
     tick_hz = 100
     run = boot(mem="256M", smp=1,
                append=f"tick_hz={tick_hz} vm=sleep vm1.ms={ms} vm=spin run_ms={ms + 1500}")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     m = re.search(r"sleep: (\d+) ms asked, woke after (\d+) ms", "\n".join(vm_lines(run, 1)))
     assert m and int(m[1]) == ms, "the sleeper did not report"
     assert ms <= int(m[2]) < ms + 100, f"woke after {m[2]} ms, asked {ms}"
@@ -167,7 +167,7 @@ def test_vplic_priority_threshold_claim_complete(chapter, boot):
               f"vm1.threshold={threshold} vm1.order={','.join(map(str, raised))} "
               f"vm1.repend={repend}")
     run = boot(mem="256M", smp=1, append=append)
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     out = "\n".join(vm_lines(run, 1))
     first, second, final = simulate_plic(prio, threshold, raised, repend)
     assert f"plic: pending {sum(1 << s for s in raised):#x}" in out, "pending bits after raising"
@@ -187,7 +187,7 @@ def test_smp_guest_exchanges_ipis(chapter, boot):
     fence to all returns once they all did it."""
     rounds = random.randint(3, 9)
     run = boot(mem="256M", smp=2, append=f"vm=ipi:16M:4 vm1.rounds={rounds}")
-    assert run.wait_exit(60) == 0
+    run.wait_clean_exit(60)
     out = "\n".join(vm_lines(run, 1))
     for v in (1, 2, 3):
         assert f"ipi: vcpu {v} received {rounds}" in out, f"vcpu {v}"
@@ -233,7 +233,7 @@ def test_typed_input_reaches_the_focused_vm(chapter, boot):
     run.expect(r"input goes to vm1")
     run.send("quit\r")
     run.expect(r'\[vm1\] echo: got "quit"')
-    assert run.wait_exit(30) == 0
+    run.wait_clean_exit(30)
 
 
 UBOOT = Path("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin")
@@ -255,4 +255,4 @@ def test_unmodified_uboot_answers_typed_commands(chapter, boot):
     run.send(f"setexpr v {x:#x} + {y:#x}; echo $v\r", char_delay=0.01)
     run.expect(rf"\[vm1\] {x + y:x}\s*$")
     run.send("poweroff\r")
-    assert run.wait_exit(30) == 0
+    run.wait_clean_exit(30)

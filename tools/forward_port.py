@@ -8,6 +8,8 @@ ch2-trap usually belongs in ch3-paging and beyond as well:
     tools/forward_port.py ch2-trap --commits HEAD~2..HEAD
     tools/forward_port.py ch2-trap --commits 1a2b3c4  # one commit
     tools/forward_port.py ch2-trap fix.patch        # a patch file (or - for stdin)
+    tools/forward_port.py ch1-boot --since-handout  # in a students' tree: every change
+                                                    # to ch1-boot since the handout
     ... --dry-run                                   # only say where it would apply
     ... --reject                                    # apply what applies, leave .rej files
 
@@ -19,6 +21,10 @@ nothing per chapter unless --reject. The report says, per chapter, where it
 applied cleanly, where it did not (with git's reasons), and which files were
 skipped. Exit status 0 only when it applied cleanly everywhere. Run
 `make diffs` afterwards: the chapter READMEs' diffs change with the code.
+
+In a students' tree (one with .hvlab-handout), a hunk needs one line of
+context on each side (--context), and the files that apply are applied even
+where others do not.
 """
 
 from __future__ import annotations
@@ -119,7 +125,20 @@ def parse(text: str, chapter: str) -> tuple[list[FilePatch], list[str]]:
     return out, ignored
 
 
+def handout_commit() -> str:
+    """The commit that brought the handout in (the one that added its stamp)."""
+    out = git("log", "--diff-filter=A", "--format=%H", "--", ".hvlab-handout",
+              check=False).stdout.split()
+    if not out:
+        sys.exit("forward-port: no commit adds .hvlab-handout here: --since-handout works in a "
+                 "students' tree whose handout is committed")
+    return out[-1]
+
+
 def the_patch(args) -> str:
+    if args.since_handout:
+        return git("diff", "--no-renames", "--full-index", handout_commit(), "--",
+                   f"{args.chapter}/").stdout
     if args.commits:
         rev = args.commits if ".." in args.commits else f"{args.commits}^!"
         return git("diff", "--no-renames", "--full-index", rev, "--", f"{args.chapter}/").stdout
@@ -128,8 +147,41 @@ def the_patch(args) -> str:
     return git("diff", "--no-renames", "--full-index", "HEAD", "--", f"{args.chapter}/").stdout
 
 
-def port(patches: list[FilePatch], target: str, dry_run: bool, reject: bool) -> tuple[bool, list[str]]:
-    """Applies the patches that concern `target`; (clean, report lines)."""
+def replace_changed_blocks(p: FilePatch, target: str, dry_run: bool) -> bool:
+    """For a students' tree, where git apply found no context: each hunk's
+    changed lines, from its first to its last - or + line, replaced as text
+    where they occur exactly once in the target file (a lab's stub is the
+    same in every chapter). All hunks or none; True when it applied."""
+    path = REPO / target / (p.old or p.path)
+    text = path.read_text()
+    hunks, cur = [], None
+    for line in p.lines:
+        if line.startswith("@@"):
+            cur = []
+            hunks.append(cur)
+        elif cur is not None and line[:1] in (" ", "-", "+"):
+            cur.append(line)
+    for h in hunks:
+        changed = [i for i, ln in enumerate(h) if ln[0] in "+-"]
+        if not changed:
+            continue
+        body = h[changed[0]:changed[-1] + 1]
+        old = "".join(ln[1:] for ln in body if ln[0] in " -")
+        new = "".join(ln[1:] for ln in body if ln[0] in " +")
+        if "TODO(lab" not in old or text.count(old) != 1:
+            return False
+        text = text.replace(old, new)
+    if not dry_run:
+        path.write_text(text)
+    return True
+
+
+def port(patches: list[FilePatch], target: str, dry_run: bool, reject: bool,
+         context: int | None = None, per_file: bool = False) -> tuple[bool, list[str]]:
+    """Applies the patches that concern `target`; (clean, report lines).
+    `context`: the lines of context a hunk needs to match on each side (git
+    apply -C); `per_file`: apply the files that apply even when others do
+    not."""
     notes, chosen = [], []
     for p in patches:
         exists = (REPO / target / p.path).exists() if p.old is None else (REPO / target / p.old).exists()
@@ -142,6 +194,8 @@ def port(patches: list[FilePatch], target: str, dry_run: bool, reject: bool) -> 
     if not chosen:
         return True, notes + ["nothing to apply"]
     base = ["apply", f"--directory={target}", "-p1", "--whitespace=nowarn"]
+    if context is not None:
+        base.append(f"-C{context}")
     # file by file, to say which ones do not apply and why
     failed: dict[str, list[str]] = {}
     for p in chosen:
@@ -149,17 +203,31 @@ def port(patches: list[FilePatch], target: str, dry_run: bool, reject: bool) -> 
         if r.returncode != 0:
             failed[p.path] = [ln[len("error: "):] for ln in r.stderr.splitlines()
                               if ln.startswith("error: ") and "while searching" not in ln]
+    if per_file:
+        for p in chosen:
+            if p.path in failed and p.old and replace_changed_blocks(p, target, dry_run):
+                failed.pop(p.path)
+                notes.append(f"{'applies' if dry_run else 'applied'} {p.path} by replacing "
+                             f"the lab stubs it changes (the code around them differs)")
+        chosen = [p for p in chosen if p.path in failed or not any(
+            n.startswith(("applied " + p.path, "applies " + p.path)) for n in notes)]
     text = "".join(line for p in chosen for line in p.lines)
     good = [p.path for p in chosen if p.path not in failed]
+    if not chosen:
+        return True, notes
     if not failed:
         if not dry_run:
             git(*base, input=text)
         return True, [f"{'applies' if dry_run else 'applied'} cleanly: {', '.join(good)}"] + notes
     lines = [f"does not apply to {', '.join(failed)}"
-             + ("" if dry_run or reject else "; nothing changed in this chapter")]
+             + ("" if dry_run or reject or per_file else "; nothing changed in this chapter")]
     lines += [f"  {why}" for whys in failed.values() for why in whys]
     if good:
-        lines.append(f"applies cleanly to {', '.join(good)}")
+        done = per_file and not reject and not dry_run
+        lines.append(f"{'applied' if done else 'applies'} cleanly to {', '.join(good)}")
+        if done:
+            git(*base, input="".join(line for p in chosen if p.path not in failed
+                                     for line in p.lines))
     if reject and not dry_run:
         r = git(*base, "--reject", input=text, check=False)
         lines.append("applied what applies; rejected hunks are in:")
@@ -175,13 +243,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("patch", nargs="?", help="a unified diff (- for stdin); default: "
                     "the uncommitted changes in the chapter (git diff HEAD)")
     ap.add_argument("--commits", metavar="RANGE", help="the changes of a commit or a range A..B")
+    ap.add_argument("--since-handout", action="store_true",
+                    help="the changes to the chapter since the handout was committed "
+                         "(a students' tree), uncommitted ones included")
     ap.add_argument("--dry-run", "-n", action="store_true", help="only report")
+    ap.add_argument("--context", "-C", type=int, metavar="N",
+                    help="lines of context a hunk needs to match on each side (git apply -C); "
+                         "default all of them, 1 in a students' tree")
     ap.add_argument("--reject", action="store_true",
                     help="where the patch does not apply fully, apply the hunks that do "
                          "and leave the others in .rej files")
     args = ap.parse_args(argv)
-    if args.patch and args.commits:
-        ap.error("give a patch or --commits, not both")
+    if sum(map(bool, (args.patch, args.commits, args.since_handout))) > 1:
+        ap.error("give one of a patch, --commits and --since-handout")
     args.chapter = args.chapter.rstrip("/")
     known = chapters()
     numbers = {name: n for n, name in known}
@@ -195,11 +269,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forward-port: no change to {args.chapter} in the patch")
         return 0
     later = [name for n, name in known if n > numbers[args.chapter]]
+    # In a students' tree the lab stubs are the same in every chapter but
+    # the code around them is not always: one line of context is enough,
+    # and a file that applies is not held back by one that does not.
+    students = (REPO / ".hvlab-handout").exists()
+    context = args.context if args.context is not None else (1 if students else None)
     print(f"forward-port: {len(patches)} file(s) of {args.chapter} -> "
           f"{', '.join(later) or '(no later chapter)'}")
     clean = True
     for target in later:
-        ok, lines = port(patches, target, args.dry_run, args.reject)
+        ok, lines = port(patches, target, args.dry_run, args.reject, context, students)
         clean &= ok
         print(f"  {target}: {lines[0]}")
         for line in lines[1:]:

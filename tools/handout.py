@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""The student handout: hvlab with each chapter's lab taken out.
+"""The student handout: hvlab with the labs taken out.
 
     tools/handout.py --check            validate the LAB markers of every chapter
     tools/handout.py --list             print every LAB region (file:line: LAB N: what)
-    tools/handout.py [--out DIR]        write the handout (default build/handout)
+    tools/handout.py [--out DIR] [--solved N] [--due "ch1-boot ..."]
+                                        write the handout (default build/handout)
+    tools/handout.py --leaks DIR [--solved N]
+                                        look for solution lines in a handout
     tools/handout.py --out DIR --only FILE:LINE
                                         a tree where only that region is stubbed
                                         (what tools/labs_real.py grades)
@@ -14,17 +17,26 @@ Code that is chapter N's exercise sits between markers on lines of their own:
     ... reference solution ...
     /* LAB N END */
 
-In the handout, chapter N's LAB N regions become a stub that compiles: a
+In the handout, every LAB region becomes a stub that compiles: a
 `/* TODO(lab N): what */` comment and, in C inside a function, a
-`panic("lab N: what");` (in assembly, an SBI shutdown that ends the run). Regions of earlier
-labs keep their code and lose their marker lines, so a student of chapter N
-starts from a working chapter N-1. A region of lab M in a chapter numbered
-below M is an error, as are unbalanced, nested and malformed markers; those
-are reported as `file:line: message` and nothing is written.
+`panic("lab N: what");` (in assembly, a message and an SBI shutdown that
+end the run). That is every region of every chapter (chapter M has the
+regions of labs 1..M: a lab's code is copied forward with its chapter), so
+the handout holds no solution; a student carries their own forward
+(tools/forward_port.py). With --solved N, the regions of labs up to N
+keep their code and lose their marker lines (a course releases a lab once
+its deadline has passed). A comment that opens the region with `/* Spec: `
+(what the graded output must look like, what else the code must set) is
+part of the exercise: the stub keeps it under the TODO. A region of lab M in
+a chapter numbered below M is an error, as are unbalanced, nested and
+malformed markers; those are reported as `file:line: message` and nothing
+is written. After writing, every file of the handout is searched for the
+stubbed regions' lines (--leaks): a handout that holds one is an error.
 
 The tree is the repository's tracked files plus untracked ones that git does
-not ignore (so that it works on uncommitted work), without build outputs.
-The reference tree is never modified.
+not ignore (so that it works on uncommitted work), without build outputs
+and the instructors' tools that quote solutions. The reference tree is
+never modified.
 """
 
 from __future__ import annotations
@@ -47,6 +59,10 @@ MARKED_SUFFIXES = (".c", ".h", ".S")
 # in a tree that has it, and a second `make handout` knows it may replace it.
 HANDOUT_STAMP = ".hvlab-handout"
 CI_TEMPLATE = "tools/ci-template/grade.yml"
+# The instructors' tools that hold or need the solutions: not in a students'
+# tree (the usual wrong answers quote the reference).
+INSTRUCTORS_ONLY = ("tools/labs_real.py", "tools/lab_mutations.py", "tools/gradescope/",
+                    "tools/test_gradescope.sh")
 CI_WORKFLOW = ".github/workflows/grade.yml"
 # The top README's instructors-only block; the handout puts the students'
 # section in its place.
@@ -327,12 +343,28 @@ def functions(text: str) -> list[Function]:
     return out
 
 
-def stub(region: Region, fn: Function | None, stubbed: list[Region]) -> list[str]:
-    """The TODO comment; in a C function also `(void)` for each parameter
-    that only the stubbed code used (-Wunused-parameter), and the panic."""
-    lines = [f"{region.indent}/* TODO(lab {region.lab}): {region.desc} */"]
+SPEC_RE = re.compile(r"^[ \t]*/\* Spec: ")
+
+
+def spec_lines(src: list[str], region: Region) -> list[str]:
+    """The region's opening `/* Spec: ... */` comment, if it has one."""
+    body = src[region.begin:region.end - 1]
+    if not body or not SPEC_RE.match(body[0]):
+        return []
+    for k, line in enumerate(body):
+        if "*/" in line:
+            return body[:k + 1]
+    return []
+
+
+def stub(region: Region, fn: Function | None, stubbed: list[Region],
+         spec: list[str] = ()) -> list[str]:
+    """The TODO comment and the region's spec; in a C function also `(void)`
+    for each parameter that only the stubbed code used (-Wunused-parameter),
+    and the panic."""
+    lines = [f"{region.indent}/* TODO(lab {region.lab}): {region.desc} */"] + list(spec)
     if region.path.endswith(".S"):
-        return lines + asm_stop(region.indent)
+        return lines + asm_stop(region.indent, f"lab {region.lab}: {region.desc}")
     if fn is None:
         return lines
     used = {t.text for t in fn.body if t.kind == "id"
@@ -341,12 +373,25 @@ def stub(region: Region, fn: Function | None, stubbed: list[Region]) -> list[str
     return lines + panic_call(region.indent, f"lab {region.lab}: {region.desc}")
 
 
-def asm_stop(indent: str) -> list[str]:
+def asm_stop(indent: str, message: str) -> list[str]:
     """Assembly has no panic() that works everywhere (there may be no stack
-    yet): an SBI system reset (shutdown, reason "system failure") stops the
-    run at once, where falling through would hang it until a timeout."""
+    yet): the stub prints the message through the SBI legacy console, as a
+    panic's first line, then an SBI system reset (shutdown, reason "system
+    failure") stops the run at once, where falling through would hang it
+    until a timeout. Only t0, a0, a6 and a7 change."""
     i = indent or "\t"
-    return [f"{i}li\ta7, 0x53525354\t/* until then: SBI SRST, shutdown (system failure) */",
+    text = f"[hv] panic in assembly: {message}".replace("\\", "\\\\").replace('"', '\\"')
+    return [f"{i}.pushsection .rodata",
+            f'97301:\t.asciz "{text}\\n[hv] panic: end of report, powering off\\n"',
+            f"{i}.popsection",
+            f"{i}la\tt0, 97301b",
+            f"97302:\tlbu\ta0, 0(t0)\t/* until then: print the message, then SBI SRST */",
+            f"{i}beqz\ta0, 97303f",
+            f"{i}li\ta7, 1\t/* legacy console_putchar */",
+            f"{i}ecall",
+            f"{i}addi\tt0, t0, 1",
+            f"{i}j\t97302b",
+            f"97303:\tli\ta7, 0x53525354\t/* SRST: shutdown, system failure */",
             f"{i}li\ta6, 0", f"{i}li\ta0, 0", f"{i}li\ta1, 1", f"{i}ecall"]
 
 
@@ -391,7 +436,7 @@ def transform(text: str, regions: list[Region], stubbed: set[Region]) -> tuple[s
             continue
         if r in stubbed:
             fn = next((f for f in fns if f.first < r.begin < f.last), None)
-            lines = stub(r, fn, mine)
+            lines = stub(r, fn, mine, spec_lines(src, r))
             # a parameter is voided once per function, by its first stub
             kept = []
             for ln in lines:
@@ -414,6 +459,79 @@ def transform(text: str, regions: list[Region], stubbed: set[Region]) -> tuple[s
     return "\n".join(out) + ("\n" if text.endswith("\n") else ""), todo_at
 
 
+# -- solutions that must not leak ------------------------------------------
+
+# A line too short or too common to give anything away: a brace, `return 0;`.
+TRIVIAL = 16
+COMMENT_RE = re.compile(r"^(/\*|\*|//)")
+
+
+def normal(line: str, markdown: bool = False) -> str:
+    """A line as it is compared: without indentation, a trailing comment,
+    and, in Markdown (a diff in a README), the diff's +/- column."""
+    if markdown:
+        line = re.sub(r"^[+\- ]", "", line)
+    line = re.sub(r"\s*/\*.*?\*/\s*$", "", line.strip())
+    return re.sub(r"\s+", " ", line)
+
+
+def solution_lines(root: Path, solved: int = 0) -> dict[str, Region]:
+    """The lines that only the solutions of labs above `solved` contain:
+    each region's code lines (not its comments) that appear nowhere outside
+    the regions in the reference's code, and are not trivial."""
+    files = tree_files(root)
+    marked = collect(root, files)
+    secret: dict[str, Region] = {}
+    released: set[str] = set()  # the lines of the labs handed out solved
+    for text, regions in marked.values():
+        lines = text.splitlines()
+        for r in regions:
+            for line in lines[r.begin:r.end - 1]:
+                n = normal(line)
+                if r.lab <= solved:
+                    released.add(n)
+                elif len(n) >= TRIVIAL and not COMMENT_RE.match(n):
+                    secret.setdefault(n, r)
+    for n in released:
+        secret.pop(n, None)
+    # what the code outside the regions says anyway (not the READMEs, whose
+    # generated diffs quote the regions; not the instructors' tools)
+    for f in files:
+        if f.endswith(".md") or f.startswith(INSTRUCTORS_ONLY) or not (root / f).is_file():
+            continue
+        try:
+            text = (root / f).read_text()
+        except UnicodeDecodeError:
+            continue
+        inside: set[int] = set()
+        for r in marked.get(f, ("", []))[1]:
+            inside.update(range(r.begin, r.end + 1))
+        for i, line in enumerate(text.splitlines(), 1):
+            if i not in inside:
+                secret.pop(normal(line), None)
+    return secret
+
+
+def find_leaks(root: Path, tree: Path, solved: int = 0) -> list[str]:
+    """Every line of `tree` (any file, its READMEs and their diffs included)
+    that is a solution line of a lab above `solved`: `file:line: ...`."""
+    secret = solution_lines(root, solved)
+    leaks = []
+    for path in sorted(p for p in tree.rglob("*") if p.is_file() and "build" not in
+                       p.relative_to(tree).parts[:2] and ".git" not in p.parts):
+        try:
+            text = path.read_text()
+        except (UnicodeDecodeError, OSError):
+            continue
+        md = path.suffix == ".md"
+        for i, line in enumerate(text.splitlines(), 1):
+            r = secret.get(normal(line, md))
+            if r:
+                leaks.append(f"{path.relative_to(tree)}:{i}: solution of {r.where} "
+                             f"(LAB {r.lab}): {line.strip()}")
+    return leaks
+
+
 # -- the tree ---------------------------------------------------------------
 
 def prepare_out(out: Path, root: Path) -> None:
@@ -427,11 +545,14 @@ def prepare_out(out: Path, root: Path) -> None:
     out.mkdir(parents=True)
 
 
-def write_tree(root: Path, out: Path, stubbed_pred, student: bool = True) -> list[tuple[Region, int]]:
+def write_tree(root: Path, out: Path, stubbed_pred, student: bool = True,
+               due: list[str] | None = None, solved: int = 0) -> list[tuple[Region, int]]:
     """Writes the tree; returns the stubbed regions with the line of their
     TODO in the output. `stubbed_pred(region)` says which ones to stub."""
     files = tree_files(root)
     marked = collect(root, files)
+    if student:
+        files = [f for f in files if not f.startswith(INSTRUCTORS_ONLY)]
     prepare_out(out, root)
     stubs: list[tuple[Region, int]] = []
     for f in files:
@@ -454,17 +575,28 @@ def write_tree(root: Path, out: Path, stubbed_pred, student: bool = True) -> lis
         "This tree was generated by tools/handout.py from the hvlab reference.\n"
         "Its CI skips the instructors' checks (chapter diffs, labs check).\n")
     if student:
-        finish_student_tree(out, stubs)
+        finish_student_tree(out, stubs, due or [], solved)
     return stubs
 
 
-def finish_student_tree(out: Path, stubs: list[tuple[Region, int]]) -> None:
+GRADING_CONF = """\
+# The chapters that count for the grade: `make grade` without CH grades
+# them, and CI (.ci/run) is green when each of them has full marks; the
+# other chapters are graded and reported too, without failing the run.
+# The course moves this line as deadlines pass (e.g. due = ch1-boot ch2-trap).
+due = {due}
+"""
+
+
+def finish_student_tree(out: Path, stubs: list[tuple[Region, int]], due: list[str],
+                        solved: int = 0) -> None:
     """The README's students' section, chapter diffs that show the handout's
-    code (not the solutions), and the CI workflow in place."""
+    code (not the solutions), the CI workflow in place, and grading.conf."""
+    (out / "grading.conf").write_text(GRADING_CONF.format(due=" ".join(due)))
     readme = out / "README.md"
     if readme.exists():
         text = readme.read_text()
-        section = students_section(stubs)
+        section = students_section(stubs, solved)
         if README_BLOCK.search(text):
             text = README_BLOCK.sub(lambda _: section, text, count=1)
         else:
@@ -476,41 +608,76 @@ def finish_student_tree(out: Path, stubs: list[tuple[Region, int]]) -> None:
     chapter_diff.update(out, chapter_diff.walk_files(out), check=False, quiet=True)
 
 
-def students_section(stubs: list[tuple[Region, int]]) -> str:
+def students_section(stubs: list[tuple[Region, int]], solved: int = 0) -> str:
+    own = [(r, line) for r, line in stubs if r.lab == chapter_number(r.path)]
     rows = []
-    for r, line in sorted(stubs, key=lambda t: (chapter_number(t[0].path), t[0].path, t[1])):
-        rows.append(f"| {r.chapter} | `{r.path}:{line}` | {r.desc} |")
-    table = "\n".join(rows) or "| | | (no lab regions) |"
+    for r, line in sorted(own, key=lambda t: (chapter_number(t[0].path), t[0].path, t[1])):
+        rows.append(f"| {r.lab} | `{r.path}:{line}` | {r.desc} |")
+    table = "\n".join(rows) or "| | | (no lab left to do) |"
+    released = (f"Labs 1 to {solved} are solved in every chapter (their deadline has "
+                f"passed); the others are yours. " if solved else "")
     return f"""## Your labs
 
-This is the students' tree of hvlab. In chapter N, the code of lab N has been
-taken out: each place says `TODO(lab N)` and, in C, stops the hypervisor with
-`panic("lab N: ...")` until you write it (in assembly, shuts the machine
-down through SBI). Earlier labs are solved, so chapter N starts from a working chapter
-N-1. Each chapter's README explains the concepts and gives hints.
+This is the students' tree of hvlab. {released}The code of each lab has been
+taken out wherever it appears: lab N is the exercise of chapter N, and since
+each chapter is a complete copy of the one before plus new work, chapter M
+holds labs 1 to M. Each place says `TODO(lab N)` and, in C, stops the
+hypervisor with `panic("lab N: ...")` until you write it (in assembly, it
+prints that it stops and shuts the machine down through SBI). A `Spec:`
+comment under the TODO says what the graded output must look like and what
+else to set. Each chapter's README explains the concepts and gives hints.
 
-| chapter | where | what to implement |
+| lab | where (in its chapter) | what to implement |
 | --- | --- | --- |
 {table}
 
-### Testing one chapter
+### Carrying a lab forward
+
+Solve lab N in chapter N first. Chapter N+1 and later hold the same stubs
+of lab N and cannot pass the earlier stages until they get your code: carry
+it forward with `tools/forward_port.py`, which applies your changes to
+chapter N to every later chapter, file by file where they apply:
+
+```sh
+git commit -am "lab 1"                            # your lab-1 work in ch1-boot
+tools/forward_port.py ch1-boot --since-handout    # all your ch1-boot changes so far
+tools/forward_port.py ch1-boot --commits HEAD     # later: one fix, one commit
+tools/forward_port.py ch1-boot --dry-run          # only say where it would apply
+make grade CH="ch1-boot ch2-trap"                 # ch2-trap now passes stage 1
+```
+
+Where a later chapter changed the code around a lab, the tool says which
+file did not take the change and why; `--reject` applies the rest and
+leaves `.rej` files to finish by hand. The chapter READMEs' diffs
+(`make diffs`) show the code of this tree, stubs included.
+
+### Testing
 
 ```sh
 make grade CH=ch1-boot                           # or: cd ch1-boot && make test
 make grade CH=ch1-boot PYTEST_ARGS="-k nonce -x" # one test, stop at the first failure
-make test                                        # every chapter, as CI does
+make grade CH="ch1-boot ch2-trap"                # several chapters
+make grade                                       # the chapters due (grading.conf)
+make grade CH=all                                # every chapter, as CI does
 ```
 
-Chapter N is graded on the tests of stages 1 to N. The grader prints
-`Score: X/Y`; the serial log of each failed test is kept in `grader/logs/`.
+Chapter N is graded on the tests of stages 1 to N. The grader prints the
+score of each chapter and stage, then `Score: X/Y`; each failure names the
+serial log it kept in `grader/logs/` and the hypervisor's first `panic`
+line, if any.
 
 ### Submitting
 
-Commit and push to your course repository. CI (`.github/workflows/grade.yml`)
-runs `bash .ci/run`: the formatting check (`make format-check`; `make format`
-fixes it), then the grader on every chapter. It publishes
-`grader/results.json` (your score, Gradescope format) and `grader/junit.xml`
-as artifacts of the run, and shows red until every chapter has full marks.
+`grading.conf` says which chapters are due (`due = ...`); the course moves
+that line as deadlines pass. Commit and push to your course repository. CI
+(`.github/workflows/grade.yml`) runs `bash .ci/run`: the formatting check
+(`make format-check`; `make format` fixes it), then the grader on every
+chapter. It shows the score of each chapter and stage in the run's summary,
+publishes `grader/results.json` (Gradescope format) and `grader/junit.xml`
+as artifacts, and is green when every due chapter has full marks (the
+others are reported without failing the run). The grade itself comes from
+the course's own copy of the grader, which takes only your chapter
+directories.
 """
 
 
@@ -525,6 +692,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="print every LAB region")
     ap.add_argument("--only", metavar="FILE:LINE",
                     help="stub only the region whose BEGIN marker is at FILE:LINE")
+    ap.add_argument("--solved", type=int, default=0, metavar="N",
+                    help="keep labs 1..N solved (their deadline has passed); default 0")
+    ap.add_argument("--due", metavar="CHAPTERS",
+                    help="the chapters due, for the handout's grading.conf "
+                         "(space-separated; default: chapters 1 to N+1 with --solved N)")
+    ap.add_argument("--leaks", type=Path, metavar="DIR",
+                    help="only look for solution lines of labs above --solved in DIR")
     args = ap.parse_args(argv)
     root = args.root.resolve()
 
@@ -543,6 +717,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(f"handout: LAB markers OK ({len(regions)} regions in {len(marked)} files)")
         return 0
+    if args.leaks:
+        return report_leaks(find_leaks(root, args.leaks.resolve(), args.solved), args.leaks)
 
     if args.only:
         chosen = [r for r in regions if r.where == args.only]
@@ -554,10 +730,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"handout: {out}: only {chosen[0]} stubbed")
         return 0
 
+    chapters = sorted({r.chapter for r in regions}, key=lambda c: chapter_number(c + "/"))
+    due = args.due.split() if args.due else \
+        [c for c in chapters if chapter_number(c + "/") <= args.solved + 1] or chapters[:1]
+    unknown = [c for c in due if c not in chapters]
+    if unknown:
+        print(f"handout: no such chapter: {' '.join(unknown)}", file=sys.stderr)
+        return 1
     out = args.out or root / "build" / "handout"
-    stubs = write_tree(root, out, lambda r: r.lab == chapter_number(r.path))
-    print(f"handout: {out}: {len(stubs)} lab regions stubbed, "
-          f"{len(regions) - len(stubs)} earlier-lab regions kept solved")
+    stubs = write_tree(root, out, lambda r: r.lab > args.solved, due=due, solved=args.solved)
+    print(f"handout: {out}: {len(stubs)} lab regions stubbed"
+          + (f", labs 1-{args.solved} solved" if args.solved else "") + f"; due: {' '.join(due)}")
+    return report_leaks(find_leaks(root, out, args.solved), out)
+
+
+def report_leaks(leaks: list[str], tree: Path) -> int:
+    for line in leaks:
+        print(f"{tree}/{line}", file=sys.stderr)
+    if leaks:
+        print(f"handout: {len(leaks)} line(s) of solutions in {tree}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -34,8 +34,10 @@ LIBFDT_DIR := $(HVLAB_ROOT)/build/third_party/libfdt
 LIBFDT_LIB := $(LIBFDT_DIR)/libfdt.a
 LIBFDT_INC := $(LIBFDT_DIR)/include
 
-# QEMU: the machine is fixed by the course; memory, harts and the kernel
-# command line are yours to vary (`make run MEM=256M SMP=4 APPEND="x=1"`).
+# QEMU: the machine is fixed by the course; memory, harts, the CPU model and
+# its properties, and the kernel command line are yours to vary
+# (`make run MEM=256M SMP=4 CPU=rv64,sstc=false APPEND="x=1"`); QEMU_EXTRA is
+# appended to QEMU's arguments.
 QEMU       ?= qemu-system-riscv64
 MEM        ?= 128M
 SMP        ?= 2

@@ -5,13 +5,23 @@ For every chapter N (chN-*) of the reference:
 
   reference   the tree with every region solved passes all stage-N tests
               on chapter N (the baseline the other runs are compared with);
-  handout     the students' handout (tools/handout.py) of chapter N builds,
-              is clang-format clean, and loses points on the stage-N tests
-              (a test that the reference passes fails);
+  handout     the default students' handout (tools/handout.py, every lab
+              stubbed) holds no line of any solution (its READMEs and their
+              diffs included), is clang-format clean and every chapter of it
+              builds; and chapter N of the handout released with labs 1 to
+              N-1 solved (--solved N-1: a student who carried their earlier
+              labs forward) loses points on the stage-N tests (a test that
+              the reference passes fails);
   region      for each LAB N region of chapter N, a tree in which only that
               region is stubbed builds, and some stage-N test result differs
               from the reference's: a region that no test notices is named
-              (file:line and description) and fails the check.
+              (file:line and description) and fails the check;
+  mutant      for each usual wrong answer to lab N (tools/lab_mutations.py:
+              a small substitution inside a LAB N region of chapter N), the
+              reference with that mistake builds and fails some test of
+              chapter N: first its stage-N tests, then, if they all pass,
+              those of the earlier stages. A mistake that no test notices
+              fails the check.
 
 Each run grades one generated tree with the grader copied into it (the
 repository's grader/, verbatim), `--tree <tree> --chapter chN-x --stage N`,
@@ -21,6 +31,7 @@ repository's grader/logs stays that of `make test`. Runs go in parallel
 their first failing test (-x), which is all they need to know.
 
     tools/labs_real.py [--jobs N] [--chapter chN-x ...] [--keep DIR]
+                       [--mutations-only | --no-mutations]
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import handout  # noqa: E402
+from lab_mutations import MUTATIONS, Mutation  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,6 +63,8 @@ class Run:
     tree: Path
     region: handout.Region | None = None
     exitfirst: bool = False
+    mutation: Mutation | None = None
+    stages: list[int] = field(default_factory=list)  # default: [stage]
     # filled in by grade()
     build_error: str = ""
     results: dict[str, bool] = field(default_factory=dict)
@@ -62,6 +76,8 @@ class Run:
     def name(self) -> str:
         if self.region:
             return f"{self.region.path.replace('/', '_')}_{self.region.begin}"
+        if self.mutation:
+            return f"{self.tree.name}-stages{''.join(map(str, self.stages))}"
         return f"{self.kind}-{self.chapter}"
 
 
@@ -98,7 +114,8 @@ def grade(run: Run, py: str, results_dir: Path) -> Run:
     # `--opt=value`: a bare path after an option that pytest does not know
     # before it loads conftest.py would be taken for a test path.
     cmd = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--tree={run.tree}",
-           f"--chapter={run.chapter}", f"--stage={run.stage}", f"--results={out}", "."]
+           f"--chapter={run.chapter}", f"--results={out}", "."]
+    cmd += [f"--stage={s}" for s in run.stages or [run.stage]]
     if run.exitfirst:
         cmd.append("-x")
     try:
@@ -119,6 +136,11 @@ def grade(run: Run, py: str, results_dir: Path) -> Run:
     return run
 
 
+def caught(run: Run) -> bool:
+    """Whether a mutant's run shows the mistake (a build error counts)."""
+    return bool(run.build_error or run.error or not all(run.results.values()))
+
+
 def tail(text: str, n: int = 25) -> str:
     return "\n".join("    " + ln for ln in text.strip().splitlines()[-n:])
 
@@ -136,12 +158,42 @@ def clang_format_errors(tree: Path, files: list[str]) -> str:
     return "" if p.returncode == 0 else ", ".join(bad) or p.stderr
 
 
+def apply_mutation(tree: Path, chapter: str, m: Mutation) -> str:
+    """Applies `m` to the chapter's copy of its region in a generated tree
+    (whose regions lost their markers, their code verbatim); returns an
+    error, or "" when it applied."""
+    rel = f"{chapter}/{m.path}"
+    src = REPO / rel
+    if not src.exists():
+        return f"{rel}: no such file"
+    regions, _ = handout.scan(rel, src.read_text())
+    lines = src.read_text().splitlines(keepends=True)
+    found = [r for r in regions if r.lab == m.lab and r.desc.startswith(m.region)]
+    if len(found) != 1:
+        return f"{rel}: {len(found)} LAB {m.lab} regions begin with {m.region!r}"
+    body = "".join(lines[found[0].begin:found[0].end - 1])
+    if body.count(m.old) != 1:
+        return f"{found[0].where}: {m.old!r} occurs {body.count(m.old)} times in the region"
+    dst = tree / rel
+    text = dst.read_text()
+    if text.count(body) != 1:
+        return f"{rel}: the region's code is not in the generated tree once"
+    dst.write_text(text.replace(body, body.replace(m.old, m.new)))
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 2,
                     help="grader runs at once (default: the number of CPUs)")
     ap.add_argument("--chapter", action="append", default=[], help="check only this chapter")
     ap.add_argument("--keep", type=Path, help="generate the trees here and keep them")
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--mutations-only", action="store_true",
+                      help="only the usual wrong answers (tools/lab_mutations.py)")
+    what.add_argument("--no-mutations", action="store_true", help="leave the mutations out")
+    ap.add_argument("--mutation", metavar="TEXT",
+                    help="only the mutations whose file or description contains TEXT")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
 
@@ -167,12 +219,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         solved = make_tree(work / "reference", lambda r: False)
         student = work / "handout"
-        handout.write_tree(REPO, student, lambda r: r.lab == handout.chapter_number(r.path))
+        handout.write_tree(REPO, student, lambda r: True)
         share_libfdt(student)
         fmt = clang_format_errors(student, handout.chapter_diff.walk_files(student))
         if fmt:
             failures.append("the handout is not clang-format clean (the students' CI "
                             f"would fail): {fmt}")
+        leaks = handout.find_leaks(REPO, student)
+        print(f"== the handout: {len(leaks)} solution line(s) in it", flush=True)
+        for leak in leaks[:20]:
+            print(f"  {leak}")
+        if leaks:
+            failures.append(f"the handout holds {len(leaks)} line(s) of solutions, e.g. "
+                            f"{leaks[0]}")
 
         # One build of the shared libfdt before the runs race for it.
         first = chapters[0][1] if chapters else None
@@ -180,6 +239,13 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["make", "-s", "-C", str(solved / first),
                             str(solved / "build/third_party/libfdt/libfdt.a")],
                            capture_output=True)
+
+        for _, c in chapters:
+            b = subprocess.run(["make", "-s", "-C", str(student / c)], capture_output=True,
+                               text=True)
+            if b.returncode:
+                failures.append(f"{c} of the handout (every lab stubbed) does not build:\n"
+                                + tail(b.stdout + b.stderr))
 
         own = {c: sorted((r for r in regions if r.chapter == c and r.lab == n),
                          key=lambda r: (r.path, r.begin)) for n, c in chapters}
@@ -198,11 +264,32 @@ def main(argv: list[str] | None = None) -> int:
                 # failure is proof enough, and stubs that hang cost a
                 # timeout per test: stop there (-x).
                 clean = baseline[c].results and all(baseline[c].results.values())
-                runs.append(Run("handout", c, n, student, exitfirst=bool(clean)))
-                for i, r in enumerate(own[c]):
-                    tree = make_tree(work / f"region-{c}-{i}", lambda x, r=r: x == r)
-                    runs.append(Run("region", c, n, tree, region=r, exitfirst=bool(clean)))
+                if not args.mutations_only:
+                    # a student of chapter N who solved and carried labs < N
+                    released = make_tree(work / f"handout-solved{n - 1}",
+                                         lambda r, n=n: r.lab >= n)
+                    runs.append(Run("handout", c, n, released, exitfirst=bool(clean)))
+                    for i, r in enumerate(own[c]):
+                        tree = make_tree(work / f"region-{c}-{i}", lambda x, r=r: x == r)
+                        runs.append(Run("region", c, n, tree, region=r, exitfirst=bool(clean)))
+                if args.no_mutations:
+                    continue
+                for i, m in enumerate(x for x in MUTATIONS if x.lab == n and (
+                        not args.mutation or args.mutation in str(x))):
+                    tree = make_tree(work / f"mutant-{c}-{i}", lambda r: False)
+                    err = apply_mutation(tree, c, m)
+                    if err:
+                        failures.append(f"{c}: mutation '{m}' does not apply: {err}")
+                    else:
+                        runs.append(Run("mutant", c, n, tree, mutation=m, exitfirst=True))
             done = list(pool.map(lambda run: grade(run, py, results_dir), runs))
+            # A mutant that passes the stage-N tests is tried on the earlier
+            # stages (a mapping left out in lab 3 shows in a stage-2 test).
+            again = [Run("mutant", r.chapter, r.stage, r.tree, mutation=r.mutation,
+                         exitfirst=True, stages=list(range(1, r.stage)))
+                     for r in done if r.mutation and r.stage > 1 and not caught(r)]
+            earlier = {id(r.mutation): r for r in pool.map(
+                lambda run: grade(run, py, results_dir), again)}
 
         for n, c in chapters:
             print(f"== {c} (stage {n})", flush=True)
@@ -219,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
                 if run.chapter != c:
                     continue
                 what = f"{run.region.where} ({run.region.desc})" if run.region else "handout"
+                if run.mutation:
+                    what = f"{run.mutation.path}: {run.mutation.why}"
+                    if not caught(run) and id(run.mutation) in earlier:
+                        run = earlier[id(run.mutation)]
                 if run.build_error:
                     failures.append(f"{c}: {what}: " + ("the stub" if run.region else "it")
                                     + " does not build:\n" + tail(run.build_error))
@@ -236,6 +327,14 @@ def main(argv: list[str] | None = None) -> int:
                         failures.append(f"{c}: the handout loses no points on the stage-{n} "
                                         f"tests ({run.score[0]}/{run.score[1]})")
                         print("  handout     FAIL  loses no points")
+                elif run.kind == "mutant":
+                    lost = sorted(t for t, ok in run.results.items() if not ok)
+                    if lost:
+                        print(f"  mutant      ok    {what}: {lost[0]} fails ({run.seconds:.0f}s)")
+                    else:
+                        failures.append(f"{c}: no test of stages 1-{n} fails with this wrong "
+                                        f"answer: {what}")
+                        print(f"  mutant      FAIL  {what}: no test fails")
                 else:
                     changed = sorted(t for t, ok in run.results.items()
                                      if ref.results.get(t) != ok)

@@ -55,6 +55,8 @@ int smp_start_secondaries(void)
 		harts[index].index = index;
 		hart_count++;
 		/* LAB 1 BEGIN: start the hart at secondary_entry with its index as the opaque value */
+		/* Spec: on an SBI error print "hart <id>: hart_start failed (error <n>)" and go on
+		 * with the next hart (continue); a started hart prints "hart <id> online" itself. */
 		struct sbiret r = sbi_hart_start(hartid, (unsigned long)secondary_entry, index);
 		if (r.error) {
 			printf("hart %lu: hart_start failed (error %ld)\n", hartid, r.error);

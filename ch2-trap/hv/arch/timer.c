@@ -18,6 +18,38 @@ static bool use_sstc;
 static unsigned long period; /* in `time` units */
 static unsigned long rate_hz;
 
+/* Every tick deadline each hart programs, as the self-test prints them. */
+static struct {
+	uint64_t first;
+	unsigned long count;
+	uint64_t log[TIMER_DEADLINE_LOG];
+} deadlines[MAX_HARTS];
+
+static void log_deadline(const struct hart *h)
+{
+	if (h->index >= MAX_HARTS)
+		return;
+	if (!deadlines[h->index].count)
+		deadlines[h->index].first = h->next_deadline;
+	deadlines[h->index].log[deadlines[h->index].count++ % TIMER_DEADLINE_LOG] =
+	    h->next_deadline;
+}
+
+unsigned long timer_deadline_count(unsigned index)
+{
+	return index < MAX_HARTS ? deadlines[index].count : 0;
+}
+
+uint64_t timer_first_deadline(unsigned index)
+{
+	return index < MAX_HARTS ? deadlines[index].first : 0;
+}
+
+uint64_t timer_deadline(unsigned index, unsigned long i)
+{
+	return index < MAX_HARTS ? deadlines[index].log[i % TIMER_DEADLINE_LOG] : 0;
+}
+
 /* stimecmp exists only if M-mode enabled it (menvcfg.STCE); otherwise the
  * access is an illegal instruction, which the fixup table absorbs. */
 static int probe_write_stimecmp(uint64_t v)
@@ -54,6 +86,8 @@ unsigned long timer_tick_hz(void)
 static void set_deadline(uint64_t deadline)
 {
 	/* LAB 2 BEGIN: program the next timer interrupt at `deadline` */
+	/* Spec: with Sstc (use_sstc) write stimecmp; without it ask the firmware with
+	 * sbi_set_timer(). The grader runs both (-cpu rv64,sstc=false). */
 	if (use_sstc)
 		csr_write(0x14d, deadline);
 	else
@@ -65,6 +99,7 @@ void timer_start(void)
 {
 	struct hart *h = this_hart();
 	h->next_deadline = time_now() + period;
+	log_deadline(h);
 	set_deadline(h->next_deadline);
 	csr_set(sie, SIE_STIE);
 }
@@ -80,12 +115,16 @@ void timer_interrupt(void)
 	struct hart *h = this_hart();
 	h->ticks++;
 	/* LAB 2 BEGIN: schedule the next tick one period after the last deadline */
+	/* Spec: set h->next_deadline to the first of first + k * period that is still ahead of
+	 * `time` (never now + period: the rate would drift); the code after the region logs it
+	 * and programs it. The grader checks every deadline a hart programmed against the first. */
 	uint64_t now = time_now();
 	h->next_deadline += period;
 	/* If the hart was held up for longer than a period, skip the ticks
 	 * that are already late rather than fire them back to back. */
 	if (h->next_deadline <= now)
 		h->next_deadline = now + period - (now - h->next_deadline) % period;
-	set_deadline(h->next_deadline);
 	/* LAB 2 END */
+	log_deadline(h);
+	set_deadline(h->next_deadline);
 }

@@ -105,6 +105,9 @@ static bool expected_exception(struct trap_frame *f)
 	if (f->scause >= 64 || !(h->expected_exceptions & (1UL << f->scause)))
 		return false;
 	/* LAB 2 BEGIN: report the exception and resume after the faulting instruction */
+	/* Spec: print one line, exactly "exception: <trap_cause_name()> (scause <decimal>) sepc
+	 * 0x<hex> <<symbol>+0x<hex offset>> stval 0x<hex>, <2 or 4>-byte instruction"
+	 * (symbol_lookup() names sepc), then move f->sepc past the instruction. */
 	unsigned long off;
 	const char *sym = symbol_lookup(f->sepc, &off);
 	unsigned len = instruction_length(f->sepc);

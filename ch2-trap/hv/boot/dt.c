@@ -20,6 +20,10 @@ static inline uint64_t read_cells(const fdt32_t *cells, int count)
 static int dt_read_reg(const void *fdt, int node, int index, uint64_t *base, uint64_t *size)
 {
 	/* LAB 1 BEGIN: decode one (address, size) pair of a node's reg property */
+	/* Spec: return 0 with *base and *size set from pair `index`, or a negative libfdt error
+	 * (-FDT_ERR_NOTFOUND past the last pair). The cell counts are the parent's #address-cells
+	 * and #size-cells. The grader compares the memory, UART, PLIC and virtio lines with QEMU's
+	 * own device tree. */
 	int parent = fdt_parent_offset(fdt, node);
 	if (parent < 0)
 		return parent;
@@ -232,6 +236,8 @@ int dt_discover(const void *fdt)
 bool isa_has_extension(const char *isa, char ext)
 {
 	/* LAB 1 BEGIN: find a single-letter extension in a riscv,isa string */
+	/* Spec: true when `ext` is one of the single-letter extensions after "rv64" (those end at
+	 * the first '_'), so that "rv64imafdch_zicsr" has 'h' and "rv64imac_zh" has not. */
 	if (!isa || strncmp(isa, "rv", 2))
 		return false;
 	const char *p = isa + 2;

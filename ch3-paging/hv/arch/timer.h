@@ -15,6 +15,14 @@ void timer_interrupt(void);
 bool timer_uses_sstc(void);
 unsigned long timer_tick_hz(void);
 
+/* The tick deadlines that hart `index` programmed, for the self-test that
+ * shows the schedule to the grader: how many so far, the first, and number
+ * i of them (only the latest TIMER_DEADLINE_LOG are kept). */
+#define TIMER_DEADLINE_LOG 128
+unsigned long timer_deadline_count(unsigned index);
+uint64_t timer_first_deadline(unsigned index);
+uint64_t timer_deadline(unsigned index, unsigned long i);
+
 static inline uint64_t time_now(void)
 {
 	uint64_t t;

@@ -57,6 +57,10 @@ static inline unsigned long claim(uint64_t start, uint64_t end)
 void frame_init(void)
 {
 	/* LAB 3 BEGIN: build the free map from RAM, less image, device tree and reserved regions */
+	/* Spec: set base, nframes and the bitmap, and every field of `stats` (total, image, fdt,
+	 * reserved, free): they make the line "frames: <total> total, <free> free (image <n>,
+	 * device tree <n>, reserved <n>)" that the grader checks against -m, the ELF and OpenSBI's
+	 * banner. */
 	BUG_ON(!platform.ram_count);
 	uint64_t lo = ~0ULL, hi = 0;
 	for (int i = 0; i < platform.ram_count; i++) {
@@ -110,6 +114,8 @@ uint64_t frame_alloc_contig(unsigned long count, unsigned long align)
 
 	spin_lock(&lock);
 	/* LAB 3 BEGIN: find `count` free frames in a row, the first aligned to `align` */
+	/* Spec: set `pa` to the address of the first frame of the run (take() marks the frames
+	 * used) or leave it 0 when there is none. */
 	unsigned long step = align >> PAGE_SHIFT;
 	/* Frame i is at base + i * PAGE_SIZE: align the address, not the index.
 	 * Search from the hint first, then from the start. */

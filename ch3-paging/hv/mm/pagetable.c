@@ -32,6 +32,8 @@ static bool is_leaf(uint64_t pte)
 static uint64_t *walk(const struct pagetable *pt, uint64_t va, int level, bool create)
 {
 	/* LAB 3 BEGIN: walk from the root down to `level`, allocating tables on demand */
+	/* Spec: return the address of the PTE for `va` at `level`, or NULL when a table is missing
+	 * and !create, when no frame is left, or when a leaf above `level` maps `va` already. */
 	uint64_t *table = (uint64_t *)pt->root;
 	for (int l = PT_LEVELS - 1; l > level; l--) {
 		uint64_t *pte = &table[pt_index(pt, va, l)];

@@ -64,6 +64,9 @@ void sv39_init(void)
 		panic("sv39: no frame for the root table");
 
 	/* LAB 3 BEGIN: map the image by section with W^X, the rest of RAM, and the devices */
+	/* Spec: text R+X, rodata R, data and BSS R+W, the symbol table R; the rest of RAM R+W; and
+	 * every device the hypervisor touches: the UART, the interrupt controller, the test
+	 * finisher (a panic powers off through it) and the virtio-mmio slots. */
 	uint64_t img_start = (uint64_t)__image_start, img_end = (uint64_t)__image_end;
 	map_or_panic((uint64_t)__text_start, (uint64_t)__text_end, PTE_R | PTE_X, "text");
 	map_or_panic((uint64_t)__rodata_start, (uint64_t)__rodata_end, PTE_R, "rodata");

@@ -10,6 +10,8 @@
 int gstage_create(struct gstage *gs, uint16_t vmid)
 {
 	/* LAB 3 BEGIN: allocate the 16 KiB, 16 KiB-aligned Sv39x4 root */
+	/* Spec: set gs->pt.root (0 when out of memory) and gs->pt.root_bits, the index bits of the
+	 * root level (11 for Sv39x4, 9 for Sv39): the walk and pt_destroy() use it. */
 	gs->pt.root = frame_alloc_contig(GSTAGE_ROOT_SIZE / PAGE_SIZE, GSTAGE_ROOT_SIZE);
 	gs->pt.root_bits = 11;
 	/* LAB 3 END */

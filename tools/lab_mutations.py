@@ -1,0 +1,125 @@
+"""The usual wrong answers to each lab, as small edits of the reference.
+
+tools/labs_real.py applies each mutation to chapter N's copy of its LAB N
+region (the `old` text must occur there exactly once) and proves that the
+chapter's tests fail with it: first the stage-N tests, then, when they all
+pass, the earlier stages' (a lab-3 mistake may first show in a stage-2
+test). A mutation that no test notices is a gap in the grader.
+
+Each entry: the lab, the file inside the chapter, the start of the region's
+description, what the wrong answer is, and the substitution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutation:
+    lab: int
+    path: str  # inside the chapter, e.g. "hv/arch/timer.c"
+    region: str  # the start of the LAB region's description
+    why: str  # the wrong answer, in a few words
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.why}"
+
+
+MUTATIONS = [
+    # -- lab 1 ---------------------------------------------------------------
+    Mutation(1, "hv/boot/dt.c", "decode one (address, size) pair",
+             "the size read from the low cell only (RAM above 4 GiB)",
+             "*size = read_cells(reg + ac, sc);", "*size = fdt32_to_cpu(reg[ac + sc - 1]);"),
+    Mutation(1, "hv/boot/dt.c", "decode one (address, size) pair",
+             "the size read one cell too early",
+             "*size = read_cells(reg + ac, sc);", "*size = read_cells(reg + ac - 1, sc);"),
+    Mutation(1, "hv/boot/dt.c", "find a single-letter extension",
+             "multi-letter extensions searched too (zihintpause has an h)",
+             "for (; *p && *p != '_'; p++)", "for (; *p; p++)"),
+    # -- lab 2 ---------------------------------------------------------------
+    Mutation(2, "hv/arch/timer.c", "program the next timer interrupt",
+             "stimecmp written even without Sstc", "if (use_sstc)", "if (1)"),
+    Mutation(2, "hv/arch/timer.c", "schedule the next tick",
+             "the next deadline computed from now (drifts)",
+             "h->next_deadline += period;", "h->next_deadline = now + period;"),
+    Mutation(2, "hv/arch/timer.c", "schedule the next tick",
+             "two periods a tick", "h->next_deadline += period;",
+             "h->next_deadline += 2 * period;"),
+    Mutation(2, "hv/arch/trap.c", "report the exception and resume",
+             "every instruction taken for 4 bytes", "f->sepc += len;", "f->sepc += 4;"),
+    Mutation(2, "hv/arch/trap.c", "report the exception and resume",
+             "the instruction length reported wrong",
+             "unsigned len = instruction_length(f->sepc);", "unsigned len = 4;"),
+    Mutation(2, "hv/arch/trap.S", "save the interrupted context",
+             "a7 not saved", "\tsd\tx17, FRAME_REG(17)(sp)\n", ""),
+    Mutation(2, "hv/arch/trap.S", "restore the (possibly updated) context",
+             "a0 not restored", "\tld\tx10, FRAME_REG(10)(sp)\n", ""),
+    Mutation(2, "hv/arch/trap.S", "restore the (possibly updated) context",
+             "sepc not written back (the handler's change lost)",
+             "\tld\tt0, FRAME_SEPC(sp)\n\tcsrw\tsepc, t0\n", ""),
+    # -- lab 3 ---------------------------------------------------------------
+    Mutation(3, "hv/mm/frame.c", "build the free map",
+             "the device tree left free",
+             "stats.fdt = claim((uint64_t)platform.fdt, (uint64_t)platform.fdt + "
+             "platform.fdt_size);", "stats.fdt = 0;"),
+    Mutation(3, "hv/mm/frame.c", "build the free map",
+             "OpenSBI's reserved memory left free",
+             "stats.reserved += claim(", "stats.reserved += 0 * claim("),
+    Mutation(3, "hv/mm/frame.c", "find `count` free frames",
+             "only the first frame of the run taken", "pa = take(i, count);", "pa = take(i, 1);"),
+    Mutation(3, "hv/mm/gstage.c", "allocate the 16 KiB",
+             "the root indexed like Sv39's (9 bits)", "gs->pt.root_bits = 11;",
+             "gs->pt.root_bits = 9;"),
+    Mutation(3, "hv/mm/gstage.c", "G-stage leaf flags",
+             "U not set on G-stage leaves", "(perms & (PTE_R | PTE_W | PTE_X)) | PTE_U;",
+             "perms & (PTE_R | PTE_W | PTE_X);"),
+    Mutation(3, "hv/mm/pagetable.c", "walk from the root",
+             "a new table entry with R set (a leaf)", "*pte = PA_TO_PTE(frame) | PTE_V;",
+             "*pte = PA_TO_PTE(frame) | PTE_V | PTE_R;"),
+    Mutation(3, "hv/mm/sv39.c", "map the image by section",
+             "text mapped writable (no W^X)", "PTE_R | PTE_X, \"text\"",
+             "PTE_R | PTE_W | PTE_X, \"text\""),
+    Mutation(3, "hv/mm/sv39.c", "map the image by section",
+             "the test finisher not mapped (a panic cannot report failure)",
+             "map_device(&platform.test_finisher);", "(void)0;"),
+    # -- lab 4 ---------------------------------------------------------------
+    Mutation(4, "hv/vm/decode.c", "decode loads and stores",
+             "c.lw zero-extended", "*a = (struct mem_access){false, true, 4, rd_rs2_prime, 2};",
+             "*a = (struct mem_access){false, false, 4, rd_rs2_prime, 2};"),
+    Mutation(4, "hv/vm/mmio.c", "decode the access",
+             "every access taken for 4 bytes", "c->sepc += length;", "c->sepc += 4;"),
+    Mutation(4, "hv/vm/mmio.c", "decode the access",
+             "loads never sign-extended", "value = a.sign_extend ?", "value = false ?"),
+    Mutation(4, "hv/vm/sbi.c", "find the extension",
+             "a0 and a1 swapped", "regs[10] = (unsigned long)ret.error;\n\t\tregs[11] = "
+             "(unsigned long)ret.value;", "regs[10] = (unsigned long)ret.value;\n\t\tregs[11] "
+             "= (unsigned long)ret.error;"),
+    Mutation(4, "hv/vm/sched.c", "round-robin",
+             "the cursor never moves (the first VM always wins)", "cursor = slot;", "(void)0;"),
+    Mutation(4, "hv/vm/vcpu.c", "raise an exception in VS-mode",
+             "vsepc not set", "csr_write(vsepc, v->ctx.sepc);", "(void)0;"),
+    Mutation(4, "hv/vm/vcpu.c", "raise an exception in VS-mode",
+             "the guest's handler entered in VU-mode", "v->ctx.sstatus |= SSTATUS_SPP;",
+             "v->ctx.sstatus &= ~SSTATUS_SPP;"),
+    # -- lab 5 ---------------------------------------------------------------
+    Mutation(5, "hv/dev/vplic.c", "the highest-priority pending",
+             "among equal priorities the highest id wins",
+             "p->priority[src] > best_priority", "p->priority[src] >= best_priority"),
+    Mutation(5, "hv/dev/vplic.c", "the highest-priority pending",
+             "the threshold ignored", "best_priority = p->threshold[ctx];", "best_priority = 0;"),
+    Mutation(5, "hv/dev/vplic.c", "claim: hand out",
+             "a claimed source stays pending", "p->pending &= ~(1u << src);", "(void)0;"),
+    Mutation(5, "hv/dev/vplic.c", "complete: the gateway",
+             "a level still high not asked again", "p->pending |= bit;", "(void)0;"),
+    Mutation(5, "hv/vm/exit.c", "without Sstc",
+             "VSTIP raised by every host tick, due or not", "!vtimer_uses_sstc && vtimer_due(v)",
+             "!vtimer_uses_sstc"),
+    Mutation(5, "hv/vm/vtimer.c", "a new deadline",
+             "VSTIP not lowered by a new deadline", "v->hvip &= ~HVIP_VSTIP;", "(void)0;"),
+    Mutation(5, "hv/vm/sched.c", "a vCPU in WFI",
+             "WFI never waits (spins through slices)", "v->waiting = !vcpu_has_wakeup(v);",
+             "v->waiting = false;"),
+]
