@@ -1,3 +1,5 @@
+/* A panic reports on the console and powers the machine off with a failure
+ * status. */
 #include <stdarg.h>
 
 #include "arch/csr.h"
@@ -7,32 +9,29 @@
 #include "lib/panic.h"
 #include "lib/printf.h"
 
-static void console_out(void *ctx, char c)
-{
-	(void)ctx;
-	console_putc_locked(c);
-}
-
-static void emit(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	format(console_out, 0, fmt, ap);
-	va_end(ap);
-}
+static volatile int panicking;
+static struct hart *volatile reporting_hart;
 
 void panic(const char *fmt, ...)
 {
 	csr_clear(sstatus, SSTATUS_SIE);
-	console_lock_emergency();
+	/* Only the first hart to panic reports; the others stop here. A hart
+	 * that panics again while it reports (a fault in the report) stops the
+	 * machine with what is out. */
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL)) {
+		if (reporting_hart == this_hart())
+			poweroff(1);
+		for (;;)
+			wfi();
+	}
+	reporting_hart = this_hart();
+	console_take_over();
 
+	char msg[160];
 	va_list ap;
 	va_start(ap, fmt);
-	emit("panic on hart %lu: ", this_hart() ? this_hart()->hartid : ~0UL);
-	format(console_out, 0, fmt, ap);
-	emit("\n");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-
-	console_unlock();
+	printf("panic on hart %lu: %s\n", this_hart() ? this_hart()->hartid : ~0UL, msg);
 	poweroff(1);
 }

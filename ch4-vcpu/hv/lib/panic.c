@@ -15,17 +15,22 @@
 void capture_context(struct trap_frame *f);
 
 static volatile int panicking;
+static struct hart *volatile reporting_hart;
 
-/* Only the first hart to panic reports; the others stop here. */
+/* Only the first hart to panic reports; the others stop here. A hart that
+ * panics again while it reports (a fault in the report) stops the machine
+ * with what is out. The reporting hart keeps the console to itself. */
 static void enter_panic(void)
 {
 	csr_clear(sstatus, SSTATUS_SIE);
-	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL)) {
+		if (reporting_hart == this_hart())
+			poweroff(1);
 		for (;;)
 			wfi();
-	/* Another hart may hold the console lock forever: take it over. */
-	console_lock_emergency();
-	console_unlock();
+	}
+	reporting_hart = this_hart();
+	console_take_over();
 }
 
 void panic(const char *fmt, ...)
