@@ -75,6 +75,26 @@ def test_memory_and_harts(chapter, boot, device_tree, mem, smp):
     assert status == 0, f"QEMU exit status {status} after a clean run (expected SRST shutdown)"
 
 
+@pytest.mark.points(1)
+def test_secondary_sent_to_the_boot_entry(chapter, boot, device_tree):
+    """OpenSBI before 1.3 can start a secondary hart at the boot hart's entry,
+    with the device tree's address as its argument, when the hart calling
+    hart_start is held up (a loaded host does that to QEMU's threads).
+    hsm_stale makes the hypervisor start every hart that way."""
+    dt = device_tree(mem="128M", smp=4)
+    run = boot(mem="128M", smp=4, append="hsm_stale")
+    run.expect(r"\[hv\] harts online: ", timeout=30)
+    status = run.wait_exit(30)
+    banners = [ln for ln in run.hv_lines() if re.match(r"hvlab \S+: hypervisor on boot hart", ln)]
+    assert len(banners) == 1, f"{len(banners)} harts took the boot path"
+    boot_hart = int(re.search(r"on boot hart (\d+)", banners[0])[1])
+    online = [int(h) for h in re.findall(r"^\[hv\] hart (\d+) online", run.output, re.M)]
+    assert sorted(online) == sorted({h for h, _ in dt.harts()} - {boot_hart}), \
+        "every secondary hart must come online, once"
+    assert field(run, r"harts online: (\d+) of (\d+)") == ("4", "4")
+    assert status == 0, f"QEMU exit status {status} after a clean run"
+
+
 @pytest.mark.points(2)
 def test_devices(chapter, boot, device_tree):
     dt = device_tree(mem="128M", smp=2)

@@ -23,6 +23,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,15 +55,21 @@ def run_typing(chapter: Path, append: str, nbytes: int, mem="256M") -> str:
            "-icount", "shift=0", "-display", "none", "-serial", "stdio", "-monitor", "none",
            "-kernel", str(chapter / "build" / "hv.elf"), "-append", append]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    # A guest that never asks for its next byte would keep this loop waiting.
+    watchdog = threading.Timer(300, proc.kill)
+    watchdog.start()
     out = []
     asked = 0
-    for line in proc.stdout:
-        out.append(line)
-        if re.search(r"bench: (type \d+ bytes|got byte \d+)", line) and asked < nbytes:
-            asked += 1
-            proc.stdin.write("x")
-            proc.stdin.flush()
-    proc.wait(timeout=60)
+    try:
+        for line in proc.stdout:
+            out.append(line)
+            if re.search(r"bench: (type \d+ bytes|got byte \d+)", line) and asked < nbytes:
+                asked += 1
+                proc.stdin.write("x")
+                proc.stdin.flush()
+        proc.wait(timeout=60)
+    finally:
+        watchdog.cancel()
     if proc.returncode != 0:
         sys.exit(f"bench: the run failed (status {proc.returncode}):\n{''.join(out)[-3000:]}")
     return "".join(out)

@@ -1,3 +1,5 @@
+/* A panic reports on the console and powers the machine off with a failure
+ * status. */
 #include <stdarg.h>
 
 #include "arch/csr.h"
@@ -7,20 +9,6 @@
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
-
-static void console_out(void *ctx, char c)
-{
-	(void)ctx;
-	console_putc_locked(c);
-}
-
-static void emit(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	format(console_out, 0, fmt, ap);
-	va_end(ap);
-}
 
 /* The hart id + 1 of the hart that reports; 0 until one panics. */
 static volatile unsigned long panicking;
@@ -39,17 +27,16 @@ void panic(const char *fmt, ...)
 		for (;;)
 			wfi();
 	}
-	console_lock_emergency();
+	/* The reporting hart keeps the console to itself. */
+	console_take_over();
 
+	char msg[160];
 	va_list ap;
 	va_start(ap, fmt);
-	emit("panic on hart %lu: ", me - 1);
-	format(console_out, 0, fmt, ap);
-	emit("\n");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	printf("panic on hart %lu: %s\n", me - 1, msg);
 	/* The report is complete: the grader stops waiting for more output. */
-	emit("panic: end of report, powering off\n");
-
-	console_unlock();
+	printf("panic: end of report, powering off\n");
 	poweroff(1);
 }

@@ -176,6 +176,8 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	selftest_timer(window_ms);
 	if (bootarg("panic", arg, sizeof(arg)))
 		selftest_panic(arg);
+	if (bootarg("lockcheck", arg, sizeof(arg)))
+		selftest_lock_misuse(arg);
 
 	printf("shutdown\n");
 	poweroff(0);

@@ -7,8 +7,9 @@
 void console_use_uart(void);
 void console_lock(void);
 void console_unlock(void);
-/* For panic: takes the lock unless its holder seems stuck. */
-void console_lock_emergency(void);
+/* For panic: from now on this hart prints without the lock, which it keeps,
+ * so that the other harts wait at it and the report comes out whole. */
+void console_take_over(void);
 /* With the lock held. */
 void console_putc_locked(char c);
 void console_puts(const char *s);

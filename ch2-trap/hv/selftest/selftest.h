@@ -16,5 +16,7 @@ void selftest_timer(unsigned long ms);
 void selftest_ipis(void);
 /* A deliberate panic three calls deep: "1" by panic(), "fault" by a fatal load. */
 void selftest_panic(const char *how);
+/* A lock misused on purpose ("relock", "unlock", "irq", "console"): each panics. */
+void selftest_lock_misuse(const char *how);
 
 #endif

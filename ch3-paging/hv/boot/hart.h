@@ -32,16 +32,18 @@ struct hart {
 
 extern struct hart harts[MAX_HARTS];
 
+/* tp itself, as a variable: reading it costs no instruction. */
+register struct hart *hart_tp asm("tp");
+
 static inline struct hart *this_hart(void)
 {
-	struct hart *h;
-	asm volatile("mv %0, tp" : "=r"(h));
-	return h;
+	return hart_tp;
 }
 
 static inline void set_this_hart(struct hart *h)
 {
-	asm volatile("mv tp, %0" ::"r"(h) : "memory");
+	hart_tp = h;
+	asm volatile("" ::: "memory");
 }
 
 #endif

@@ -39,6 +39,17 @@
 		asm volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory"); \
 	})
 
+/* Clears bits and returns the CSR's value from before, in one instruction. */
+#define csr_read_clear(csr, val)                          \
+	({                                                \
+		unsigned long __old;                      \
+		asm volatile("csrrc %0, " #csr ", %1"     \
+		             : "=r"(__old)                \
+		             : "rK"((unsigned long)(val)) \
+		             : "memory");                 \
+		__old;                                    \
+	})
+
 static inline void wfi(void)
 {
 	asm volatile("wfi" ::: "memory");

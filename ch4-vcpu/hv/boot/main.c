@@ -203,6 +203,8 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	}
 	if (bootarg("panic", arg, sizeof(arg)))
 		selftest_panic(arg);
+	if (bootarg("lockcheck", arg, sizeof(arg)))
+		selftest_lock_misuse(arg);
 
 	int created = 0;
 	for (int i = 0; i < nvms; i++)

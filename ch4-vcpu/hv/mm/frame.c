@@ -19,7 +19,7 @@ static uint64_t base;         /* physical address of frame 0 */
 static unsigned long nframes; /* frames the bitmap covers */
 static unsigned long hint;    /* where the next search starts */
 static struct frame_stats stats;
-static struct spinlock lock;
+static struct spinlock lock = SPINLOCK_INIT("frames");
 
 static bool used(unsigned long i)
 {

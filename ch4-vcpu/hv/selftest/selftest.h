@@ -20,5 +20,7 @@ void selftest_wx(void);
 void selftest_gstage(void);
 /* A deliberate panic three calls deep: "1" by panic(), "fault" by a fatal load. */
 void selftest_panic(const char *how);
+/* A lock misused on purpose ("relock", "unlock", "irq", "console"): each panics. */
+void selftest_lock_misuse(const char *how);
 
 #endif

@@ -16,7 +16,7 @@
 #include "vm/vm_fdt.h"
 
 struct vm vms[MAX_VMS];
-static struct spinlock vms_lock;
+static struct spinlock vms_lock = SPINLOCK_INIT("vms");
 
 static struct vm *vm_alloc(void)
 {
@@ -25,6 +25,7 @@ static struct vm *vm_alloc(void)
 		if (vms[i].state == VM_FREE) {
 			memset(&vms[i], 0, sizeof(vms[i]));
 			vms[i].id = i + 1;
+			spin_init(&vms[i].lock, "vm", false);
 			vms[i].state = VM_STOPPED; /* until it is complete */
 			spin_unlock(&vms_lock);
 			return &vms[i];

@@ -47,7 +47,7 @@ struct vm {
 	int nmmio;
 	struct vuart uart;
 	struct vtestdev testdev;
-	struct spinlock lock; /* vCPU state changes (HSM) */
+	struct spinlock lock; /* its state, for vm_stop */
 };
 
 extern struct vm vms[MAX_VMS];

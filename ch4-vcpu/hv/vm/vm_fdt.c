@@ -13,7 +13,7 @@
 #include "vm/vm_fdt.h"
 
 static char fdt_buf[GUEST_FDT_MAX];
-static struct spinlock fdt_lock;
+static struct spinlock fdt_lock = SPINLOCK_INIT("vm_fdt");
 
 /* The host's ISA string without the extensions that the guest lacks. */
 static void guest_isa(char *out, size_t size)

@@ -211,7 +211,13 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	}
 	if (bootarg("panic", arg, sizeof(arg)))
 		selftest_panic(arg);
+	if (bootarg("lockcheck", arg, sizeof(arg)))
+		selftest_lock_misuse(arg);
 
+	/* From here on interrupts stay off, as in the scheduler, which takes
+	 * them where it holds no lock: creating VMs takes locks that interrupt
+	 * handlers take too (lib/spinlock.h). */
+	csr_clear(sstatus, SSTATUS_SIE);
 	int created = 0;
 	for (int i = 0; i < nvms; i++)
 		created += vm_create(&vm_configs[i]) != NULL;

@@ -26,7 +26,7 @@
 
 void vplic_init(struct vplic *p, struct vm *vm, unsigned ncontexts)
 {
-	*p = (struct vplic){.vm = vm, .ncontexts = ncontexts};
+	*p = (struct vplic){.lock = SPINLOCK_IRQ_INIT("vplic"), .vm = vm, .ncontexts = ncontexts};
 }
 
 /* The source that a claim on `ctx` would return, or 0. */

@@ -34,7 +34,7 @@
 
 void vuart_init(struct vuart *u, struct vm *vm, unsigned irq)
 {
-	*u = (struct vuart){.vm = vm, .irq = irq, .lcr = 0x03};
+	*u = (struct vuart){.lock = SPINLOCK_IRQ_INIT("vuart"), .vm = vm, .irq = irq, .lcr = 0x03};
 }
 
 /* The pending interrupt of the highest priority, as IIR shows it. */

@@ -18,7 +18,7 @@
 _Static_assert(VPLIC_MAX_CONTEXTS >= MAX_VCPUS, "a vPLIC context for every vCPU");
 
 struct vm vms[MAX_VMS];
-static struct spinlock vms_lock;
+static struct spinlock vms_lock = SPINLOCK_INIT("vms");
 
 static struct vm *vm_alloc(void)
 {
@@ -27,6 +27,8 @@ static struct vm *vm_alloc(void)
 		if (vms[i].state == VM_FREE) {
 			memset(&vms[i], 0, sizeof(vms[i]));
 			vms[i].id = i + 1;
+			/* irq: the console prompt's "stop" runs in the UART's interrupt. */
+			spin_init(&vms[i].lock, "vm", true);
 			vms[i].state = VM_STOPPED; /* until it is complete */
 			spin_unlock(&vms_lock);
 			return &vms[i];

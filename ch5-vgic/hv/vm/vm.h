@@ -51,7 +51,7 @@ struct vm {
 	struct vplic plic;
 	struct vuart uart;
 	struct vtestdev testdev;
-	struct spinlock lock; /* vCPU state changes (HSM) */
+	struct spinlock lock; /* its state, for vm_stop */
 };
 
 extern struct vm vms[MAX_VMS];

@@ -19,7 +19,7 @@
 #define IRQ_S_EXT           9 /* the line of a hart's interrupt controller */
 
 static char fdt_buf[GUEST_FDT_MAX];
-static struct spinlock fdt_lock;
+static struct spinlock fdt_lock = SPINLOCK_INIT("vm_fdt");
 
 /* The host's ISA string without the extensions that the guest lacks. */
 static void guest_isa(char *out, size_t size)
