@@ -13,6 +13,7 @@
 #   make diffs               regenerate each chapter README's diff against the previous
 #   make bench               instruction counts under qemu -icount (bench/results.json)
 #   make fuzz [CH=..] [FUZZ_SECONDS=10]  fuzz the parsers of guest input on the host (fuzz/)
+#   make flake N=20 [LOAD=2] [CH=...]  the grader N times; every test that ever failed
 #   make clean               remove every build output and the grader's logs
 #
 # Missing Debian packages are installed first (tools/deps.sh).
@@ -39,7 +40,7 @@ C_SOURCES = $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(p
 	git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 'fuzz/*.[ch]'; else \
 	find ch* tools fuzz -name build -prune -o -type f -name '*.[ch]' -print 2>/dev/null | sort; fi)
 
-.PHONY: all deps build run test grade format format-check handout labs-check diffs bench fuzz clean
+.PHONY: all deps build run test grade format format-check handout labs-check diffs bench fuzz flake clean
 
 all: build
 
@@ -69,6 +70,12 @@ grade: deps
 	for ch in $$chapters; do test -d "$$ch" || { echo "grade: no chapter $$ch (of: $(CHAPTERS))"; exit 2; }; \
 		$(MAKE) -s -C $$ch all || echo "grade: $$ch does not build; its tests fail"; done; \
 	$(GRADER) --chapter "$$chapters"
+
+# The grader N times, LOAD busy loops beside it; see tools/flake.sh.
+N    ?= 10
+LOAD ?= 0
+flake: deps
+	LOAD="$(LOAD)" CH="$(CH)" PYTEST_ARGS="$(PYTEST_ARGS)" tools/flake.sh $(N)
 
 format:
 	@test -n "$(C_SOURCES)" || { echo "format: no C sources found"; exit 1; }
