@@ -32,8 +32,13 @@ struct hart {
 
 extern struct hart harts[MAX_HARTS];
 
-/* tp itself, as a variable: reading it costs no instruction. */
+/* tp itself, as a variable: reading it costs no instruction. (A host
+ * build, the fuzzers', has no tp: its shim supplies this_hart.) */
+#ifdef __riscv
 register struct hart *hart_tp asm("tp");
+#else
+extern struct hart *hart_tp;
+#endif
 
 static inline struct hart *this_hart(void)
 {
