@@ -193,7 +193,9 @@ def test_smp_guest_exchanges_ipis(chapter, boot):
         assert f"ipi: vcpu {v} received {rounds}" in out, f"vcpu {v}"
     m = re.search(r"ipi: vcpu 0 received (\d+) answers in (\d+) interrupts", out)
     assert m and int(m[1]) == 3 * rounds, "vcpu 0's answers"
-    assert 1 <= int(m[2]) <= 3 * rounds
+    # One interrupt per answer at most, plus the bell each of the three rings
+    # when it stops, which may come before vCPU 0 prints.
+    assert 1 <= int(m[2]) <= 3 * rounds + 3, "vcpu 0's interrupts"
     assert "ipi: remote sfence.vma error 0" in out
 
 
