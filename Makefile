@@ -9,6 +9,7 @@
 #   make handout [OUT=dir] [SOLVED=N] [DUE="ch1-boot ..."]
 #                            the students' tree (build/handout): every lab stubbed,
 #                            or labs 1..N solved once their deadline has passed
+#   make gradescope [SOLVED=N] [DUE="..."]  the Gradescope autograder (build/gradescope)
 #   make labs-check          prove the labs are real: every handout loses points
 #   make diffs               regenerate each chapter README's diff against the previous
 #   make bench               instruction counts under qemu -icount (bench/results.json)
@@ -40,7 +41,7 @@ C_SOURCES = $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(p
 	git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 'fuzz/*.[ch]'; else \
 	find ch* tools fuzz -name build -prune -o -type f -name '*.[ch]' -print 2>/dev/null | sort; fi)
 
-.PHONY: all deps build run test grade format format-check handout labs-check diffs bench fuzz flake clean
+.PHONY: all deps build run test grade format format-check handout gradescope labs-check diffs bench fuzz flake clean
 
 all: build
 
@@ -88,6 +89,11 @@ format-check:
 handout:
 	@$(PY3) tools/handout.py --check
 	$(PY3) tools/handout.py --out $(OUT) --solved $(or $(SOLVED),0) $(if $(strip $(DUE)),--due "$(DUE)")
+
+# The Gradescope autograder: build/gradescope/autograder.zip (tools/gradescope/).
+gradescope:
+	@test -e tools/gradescope/bundle.py || { echo "gradescope: an instructors' tool, not in a students' tree"; exit 2; }
+	$(PY3) tools/gradescope/bundle.py --solved $(or $(SOLVED),0) $(if $(strip $(DUE)),--due "$(DUE)")
 
 labs-check: deps
 	@test -e tools/labs_real.py || { echo "labs-check: an instructors' check, not in a students' tree"; exit 2; }

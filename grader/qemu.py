@@ -52,7 +52,7 @@ class QemuPanicked(QemuError):
 
 # The first line of a hypervisor panic, and the lines that say that the run
 # is over (the panic's report is complete, or the power-off itself failed).
-PANIC_RE = re.compile(r"^\[hv\] panic (?:on hart|during panic|in assembly) .*$", re.M)
+PANIC_RE = re.compile(r"^\[hv\] panic (?:on hart|during panic|in assembly)\b.*$", re.M)
 RUN_ENDED_RE = re.compile(
     r"^\[hv\] (?:panic: end of report|panic during panic|poweroff: SBI SRST failed).*$", re.M)
 # After the run said it ended, QEMU should exit almost at once.

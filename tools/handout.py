@@ -385,13 +385,13 @@ def asm_stop(indent: str, message: str) -> list[str]:
             f'97301:\t.asciz "{text}\\n[hv] panic: end of report, powering off\\n"',
             f"{i}.popsection",
             f"{i}la\tt0, 97301b",
-            f"97302:\tlbu\ta0, 0(t0)\t/* until then: print the message, then SBI SRST */",
+            "97302:\tlbu\ta0, 0(t0)\t/* until then: print the message, then SBI SRST */",
             f"{i}beqz\ta0, 97303f",
             f"{i}li\ta7, 1\t/* legacy console_putchar */",
             f"{i}ecall",
             f"{i}addi\tt0, t0, 1",
             f"{i}j\t97302b",
-            f"97303:\tli\ta7, 0x53525354\t/* SRST: shutdown, system failure */",
+            "97303:\tli\ta7, 0x53525354\t/* SRST: shutdown, system failure */",
             f"{i}li\ta6, 0", f"{i}li\ta0, 0", f"{i}li\ta1, 1", f"{i}ecall"]
 
 
