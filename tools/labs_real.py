@@ -31,7 +31,8 @@ repository's grader/logs stays that of `make test`. Runs go in parallel
 their first failing test (-x), which is all they need to know.
 
     tools/labs_real.py [--jobs N] [--chapter chN-x ...] [--keep DIR]
-                       [--mutations-only | --no-mutations]
+                       [--mutations-only | --no-mutations] [--mutation TEXT]
+    tools/labs_real.py --apply-only      (do the mutations still apply? seconds)
 """
 
 from __future__ import annotations
@@ -182,6 +183,32 @@ def apply_mutation(tree: Path, chapter: str, m: Mutation) -> str:
     return ""
 
 
+def check_mutations_apply() -> int:
+    """Every mutation against a scratch copy of its chapter's file."""
+    bad = 0
+    with tempfile.TemporaryDirectory(prefix="hvlab-mut-") as tmp:
+        for m in MUTATIONS:
+            chapter = next((d.name for d in sorted(REPO.iterdir())
+                            if (x := handout.CHAPTER_RE.fullmatch(d.name)) and int(x.group(1)) == m.lab),
+                           None)
+            if chapter is None:
+                print(f"no chapter {m.lab} for mutation '{m}'")
+                bad += 1
+                continue
+            dst = Path(tmp) / chapter / m.path
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            src = REPO / chapter / m.path
+
+            text = src.read_text() if src.exists() else ""
+            dst.write_text(text)
+            err = apply_mutation(Path(tmp), chapter, m)
+            if err:
+                print(f"{chapter}: mutation '{m}' does not apply: {err}")
+                bad += 1
+    print(f"{len(MUTATIONS) - bad} of {len(MUTATIONS)} mutations apply")
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 2,
@@ -194,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--no-mutations", action="store_true", help="leave the mutations out")
     ap.add_argument("--mutation", metavar="TEXT",
                     help="only the mutations whose file or description contains TEXT")
+    ap.add_argument("--apply-only", action="store_true",
+                    help="only check that every mutation still applies to its region "
+                         "(seconds, no grading: after editing code inside LAB regions)")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
 
@@ -203,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(e.errors), file=sys.stderr)
         return 1
     regions = [r for _, rs in marked.values() for r in rs]
+    if args.apply_only:
+        return check_mutations_apply()
     chapters = [(int(m.group(1)), d.name) for d in sorted(REPO.iterdir())
                 if (m := handout.CHAPTER_RE.fullmatch(d.name)) and (d / "Makefile").exists()]
     if args.chapter:
