@@ -11,7 +11,8 @@
 #                            or labs 1..N solved once their deadline has passed
 #   make gradescope [SOLVED=N] [DUE="..."]  the Gradescope autograder (build/gradescope)
 #   make labs-check          prove the labs are real: every handout loses points
-#   make diffs               regenerate each chapter README's diff against the previous
+#   make diffs               regenerate each chapter's patch against the previous one
+#                            (chN-x/from-chM-y.patch) and its README section
 #   make bench               instruction counts under qemu -icount (bench/results.json)
 #   make fuzz [CH=..] [FUZZ_SECONDS=10]  fuzz the parsers of guest input on the host (fuzz/)
 #   make flake N=20 [LOAD=2] [CH=...]  the grader N times; every test that ever failed

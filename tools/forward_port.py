@@ -20,7 +20,9 @@ does not have yet) is applied with `git apply --directory=chM-*`, all or
 nothing per chapter unless --reject. The report says, per chapter, where it
 applied cleanly, where it did not (with git's reasons), and which files were
 skipped. Exit status 0 only when it applied cleanly everywhere. Run
-`make diffs` afterwards: the chapter READMEs' diffs change with the code.
+`make diffs` afterwards: the chapters' patches against the previous chapter
+(chM-x/from-chL-y.patch) change with the code. Chapter N's own patch,
+named after chapter N-1, is skipped: later chapters have no such file.
 
 In a students' tree (one with .hvlab-handout), a hunk needs one line of
 context on each side (--context), and the files that apply are applied even
@@ -284,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines[1:]:
             print(f"  {' ' * len(target)}  {line}")
     if later and not args.dry_run:
-        print("forward-port: the chapter READMEs' diffs may now be stale: run `make diffs`")
+        print("forward-port: the chapter patches may now be stale: run `make diffs`")
     return 0 if clean else 1
 
 

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import chapter_diff  # noqa: E402  (regenerates the handout's chapter diffs)
+import chapter_diff  # noqa: E402  (regenerates the handout's chapter patches)
 
 REPO = Path(__file__).resolve().parent.parent
 MARKED_SUFFIXES = (".c", ".h", ".S")
@@ -466,10 +466,16 @@ TRIVIAL = 16
 COMMENT_RE = re.compile(r"^(/\*|\*|//)")
 
 
-def normal(line: str, markdown: bool = False) -> str:
+def quotes_diffs(path: str) -> bool:
+    """A file that may quote code in a diff's +/- column: a README, a
+    chapter's patch (tools/chapter_diff.py)."""
+    return path.endswith((".md", ".patch", ".diff"))
+
+
+def normal(line: str, diff_column: bool = False) -> str:
     """A line as it is compared: without indentation, a trailing comment,
-    and, in Markdown (a diff in a README), the diff's +/- column."""
-    if markdown:
+    and, in a file that quotes diffs, the diff's +/- column."""
+    if diff_column:
         line = re.sub(r"^[+\- ]", "", line)
     line = re.sub(r"\s*/\*.*?\*/\s*$", "", line.strip())
     return re.sub(r"\s+", " ", line)
@@ -494,10 +500,10 @@ def solution_lines(root: Path, solved: int = 0) -> dict[str, Region]:
                     secret.setdefault(n, r)
     for n in released:
         secret.pop(n, None)
-    # what the code outside the regions says anyway (not the READMEs, whose
-    # generated diffs quote the regions; not the instructors' tools)
+    # what the code outside the regions says anyway (not the READMEs and the
+    # chapters' patches, which quote the regions; not the instructors' tools)
     for f in files:
-        if f.endswith(".md") or f.startswith(INSTRUCTORS_ONLY) or not (root / f).is_file():
+        if quotes_diffs(f) or f.startswith(INSTRUCTORS_ONLY) or not (root / f).is_file():
             continue
         try:
             text = (root / f).read_text()
@@ -513,8 +519,9 @@ def solution_lines(root: Path, solved: int = 0) -> dict[str, Region]:
 
 
 def find_leaks(root: Path, tree: Path, solved: int = 0) -> list[str]:
-    """Every line of `tree` (any file, its READMEs and their diffs included)
-    that is a solution line of a lab above `solved`: `file:line: ...`."""
+    """Every line of `tree` (any file, its READMEs and the chapters'
+    patches included) that is a solution line of a lab above `solved`:
+    `file:line: ...`."""
     secret = solution_lines(root, solved)
     leaks = []
     for path in sorted(p for p in tree.rglob("*") if p.is_file() and "build" not in
@@ -523,9 +530,9 @@ def find_leaks(root: Path, tree: Path, solved: int = 0) -> list[str]:
             text = path.read_text()
         except (UnicodeDecodeError, OSError):
             continue
-        md = path.suffix == ".md"
+        diffs = quotes_diffs(path.name)
         for i, line in enumerate(text.splitlines(), 1):
-            r = secret.get(normal(line, md))
+            r = secret.get(normal(line, diffs))
             if r:
                 leaks.append(f"{path.relative_to(tree)}:{i}: solution of {r.where} "
                              f"(LAB {r.lab}): {line.strip()}")
@@ -590,8 +597,9 @@ due = {due}
 
 def finish_student_tree(out: Path, stubs: list[tuple[Region, int]], due: list[str],
                         solved: int = 0) -> None:
-    """The README's students' section, chapter diffs that show the handout's
-    code (not the solutions), the CI workflow in place, and grading.conf."""
+    """The README's students' section, chapter patches (and their README
+    sections) regenerated from the handout's code, stubs and not solutions,
+    the CI workflow in place, and grading.conf."""
     (out / "grading.conf").write_text(GRADING_CONF.format(due=" ".join(due)))
     readme = out / "README.md"
     if readme.exists():
@@ -648,8 +656,9 @@ make grade CH="ch1-boot ch2-trap"                 # ch2-trap now passes stage 1
 
 Where a later chapter changed the code around a lab, the tool says which
 file did not take the change and why; `--reject` applies the rest and
-leaves `.rej` files to finish by hand. The chapter READMEs' diffs
-(`make diffs`) show the code of this tree, stubs included.
+leaves `.rej` files to finish by hand. Each chapter's `from-chM-x.patch`
+(its diff against the chapter before; `make diffs` regenerates it) shows the
+code of this tree, stubs included.
 
 ### Testing
 

@@ -6,8 +6,8 @@ For every chapter N (chN-*) of the reference:
   reference   the tree with every region solved passes all stage-N tests
               on chapter N (the baseline the other runs are compared with);
   handout     the default students' handout (tools/handout.py, every lab
-              stubbed) holds no line of any solution (its READMEs and their
-              diffs included), is clang-format clean and every chapter of it
+              stubbed) holds no line of any solution (its READMEs and the
+              chapters' patches included), is clang-format clean and every chapter of it
               builds; and chapter N of the handout released with labs 1 to
               N-1 solved (--solved N-1: a student who carried their earlier
               labs forward) loses points on the stage-N tests (a test that
