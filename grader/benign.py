@@ -11,35 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MASK64 = (1 << 64) - 1
+from guests import stop_reason, time_slices, vm_text
+from mix64 import MASK64, rotl64, splitmix64
+
 PRIME = (1 << 61) - 1
 MULTIPLIER = 0x2545F4914F6CDD1D % PRIME
 STEPS = 4096  # guest/benign.c's multiplications a round
-
-
-def vm_lines(run, n):
-    """What VM n printed, without the prefix."""
-    prefix = f"[vm{n}] "
-    return [ln[len(prefix):] for ln in run.output.splitlines() if ln.startswith(prefix)]
-
-
-def stop_reason(run, n):
-    """Why the hypervisor stopped VM n, or None."""
-    m = re.search(rf"^\[hv\] vm{n} \(\S+\): stopped: (.*)$", run.output, re.M)
-    return m[1] if m else None
-
-
-def slices(run, n):
-    m = re.search(rf"^\[hv\] vm{n} \(\S+\): (\d+) time slices", run.output, re.M)
-    assert m, f"no time slices reported for vm{n}"
-    return int(m[1])
-
-
-def splitmix(x):
-    x = (x + 0x9E3779B97F4A7C15) & MASK64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
-    return x ^ (x >> 31)
 
 
 def checksum(nonce, rounds):
@@ -48,8 +25,8 @@ def checksum(nonce, rounds):
     factor = pow(MULTIPLIER, STEPS, PRIME)
     c = 0
     for i in range(rounds):
-        y = splitmix((nonce + i) & MASK64) % PRIME * factor % PRIME
-        c = ((c << 5 | c >> 59) & MASK64) ^ y
+        y = splitmix64((nonce + i) & MASK64) % PRIME * factor % PRIME
+        c = rotl64(c, 5) ^ y
     return c
 
 
@@ -68,7 +45,7 @@ class Benign:
 def check_benign(run, n, nonce):
     """VM n, the benign one, finished its work with the right checksum and
     shut itself down."""
-    out = "\n".join(vm_lines(run, n))
+    out = vm_text(run, n)
     m = re.search(r"benign: (\d+) rounds, checksum 0x([0-9a-f]+), ran (\d+) of (\d+) us", out)
     assert m, f"the benign VM (vm{n}) did not finish: stopped: {stop_reason(run, n)}"
     rounds = int(m[1])
@@ -101,7 +78,7 @@ def assert_fair_share(run, benign_vm, benign, hostile_vm, hostile_vcpus, hostile
     assert benign.ran_us >= fair_ran / 3, (
         f"the benign VM had a hart for {benign.ran_us} us, the hostile vCPUs for "
         f"{hostile_ran_us} us: a fair share is about {fair_ran:.0f} us")
-    mine, theirs = slices(run, benign_vm), slices(run, hostile_vm)
+    mine, theirs = time_slices(run, benign_vm), time_slices(run, hostile_vm)
     fair = (mine + theirs) / vcpus
     assert mine >= fair / 4, (
         f"the benign VM got {mine} time slices and the hostile one {theirs} "

@@ -82,6 +82,15 @@ class Machine:
         return int(m.group(1)) * units.get(m.group(2), 1 << 20)
 
 
+def icount(shift: int) -> list[str]:
+    """QEMU's arguments (Machine.extra) for a run whose `time` follows the
+    instructions executed, 2^shift ns each, not the host's clock: how many
+    ticks a window holds, how long a guest sleeps and how many slices a
+    spinner gets depend on the run alone, however loaded the host is.
+    sleep=off skips the time that every hart spends idle in WFI."""
+    return ["-icount", f"shift={shift},sleep=off"]
+
+
 class QemuRun:
     """One QEMU process with its serial console on a pipe."""
 
@@ -160,6 +169,12 @@ class QemuRun:
     def hv_lines(self) -> list[str]:
         """The hypervisor's lines, without the "[hv] " prefix."""
         return [ln[5:] for ln in self.output.splitlines() if ln.startswith("[hv] ")]
+
+    def boot_hart(self) -> int:
+        """The hart that the hypervisor's banner names as its boot hart."""
+        m = re.search(r"hypervisor on boot hart (\d+)", self.output)
+        assert m, "no '[hv] hvlab <chapter>: hypervisor on boot hart N' banner in the output"
+        return int(m[1])
 
     def first_panic(self) -> str | None:
         """The first line of the first hypervisor panic, if there was one."""

@@ -5,8 +5,6 @@ that holds it, never with a hang. The misuse of the console lock is the
 hard case: the panic that reports it prints through that very lock.
 """
 
-import re
-
 import pytest
 
 STAGE = 2
@@ -30,7 +28,7 @@ def test_misused_lock_panics(chapter, boot, how):
     run.expect(r"\[hv\] backtrace:\n\[hv\]\s+#0 ")
     status = run.wait_exit(60)
     assert status != 0, "a panic must end the run with a failure status"
-    boot_hart = int(re.search(r"hypervisor on boot hart (\d+)", run.output)[1])
+    boot_hart = run.boot_hart()
     assert int(m[1]) == boot_hart, "the panic names the hart that misused the lock"
     if m.lastindex == 2:
         assert int(m[2]) == boot_hart, "the holder named is the hart that holds the lock"

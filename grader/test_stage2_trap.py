@@ -14,6 +14,8 @@ import re
 import pytest
 
 from elf import Elf
+from mix64 import MASK64, rotl64
+from qemu import icount
 
 STAGE = 2
 
@@ -121,12 +123,11 @@ def test_exceptions_reported_and_survived(chapter, boot, device_tree, smp):
 
 
 def expected_checksum(seed: int) -> int:
-    mask = (1 << 64) - 1
     checksum = 0
     for n in range(1, 32):
         if n == 2:
             continue
-        checksum = ((checksum << 7 | checksum >> 57) & mask) ^ (seed * (n + 1) & mask)
+        checksum = rotl64(checksum, 7) ^ (seed * (n + 1) & MASK64)
     return checksum
 
 
@@ -139,8 +140,7 @@ def test_trap_frame_preserves_registers(chapter, boot):
     assert int(m[1], 16) == seed, f"seed 0x{m[1]} printed, 0x{seed:x} passed in the bootargs"
     changed = {int(n): (name, int(v, 16)) for n, name, v in re.findall(
         r"\[hv\] selftest registers: x(\d+) \((\w+)\) came back as 0x([0-9a-f]+)", run.output)}
-    mask = (1 << 64) - 1
-    wrong = [f"x{n} ({name}) came back as 0x{v:x}, went in as 0x{seed * (n + 1) & mask:x}"
+    wrong = [f"x{n} ({name}) came back as 0x{v:x}, went in as 0x{seed * (n + 1) & MASK64:x}"
              for n, (name, v) in sorted(changed.items())]
     assert int(m[3]) == 30 and not wrong, \
         f"{30 - int(m[3])} of 30 registers changed across the trap:\n  " + "\n  ".join(wrong)
@@ -151,10 +151,6 @@ def test_trap_frame_preserves_registers(chapter, boot):
 # The timer's two paths: stimecmp where the hart has Sstc (QEMU 7.2 has it
 # by default), SBI set_timer through the firmware where it has not.
 TIMER_CPUS = {"sstc": "rv64", "sbi": "rv64,sstc=false"}
-# Under -icount, `time` follows the instructions executed, not the host's
-# clock: a loaded machine delays the run but not the ticks within it, and
-# sleep=off jumps over the time that every hart spends in WFI.
-ICOUNT = ["-icount", "shift=0,sleep=off"]
 
 
 @pytest.mark.points(2)
@@ -168,8 +164,9 @@ def test_timer_ticks_on_schedule(chapter, boot, device_tree, smp, source):
     ms = random.choice([200, 250, 300])
     cpu = TIMER_CPUS[source]
     dt = device_tree(mem="128M", smp=smp, cpu=cpu)
+    # under -icount a loaded machine delays the run, not the ticks within it
     run = boot(mem="128M", smp=smp, cpu=cpu, append=f"tick_hz={hz} timer_ms={ms}",
-               extra=ICOUNT)
+               extra=icount(0))
     src = run.expect(r"\[hv\] timer: source (.+), rate (\d+) Hz, timebase (\d+) Hz\n")
     window = run.expect(r"\[hv\] timer: window (\d+) us, time 0x([0-9a-f]+) to 0x([0-9a-f]+)\n")
     run.wait_exit(60)
@@ -224,7 +221,7 @@ def test_ipi_acknowledged_by_every_hart(chapter, boot, device_tree, smp):
     run = boot(mem="128M", smp=smp)
     run.expect(r"\[hv\] ipi: \d+ sent")
     run.wait_clean_exit(60)
-    boot_hart = int(re.search(r"boot hart (\d+)", run.output)[1])
+    boot_hart = run.boot_hart()
     others = {h for h, _ in dt.harts()} - {boot_hart}
     acks = [int(h) for h in re.findall(r"\[hv\] ipi: hart (\d+) acknowledged", run.output)]
     assert sorted(acks) == sorted(others), f"acknowledged by {acks}, expected {sorted(others)}"

@@ -12,18 +12,16 @@ import re
 import pytest
 
 from elf import Elf
+from mix64 import GOLDEN, MASK64, mix64
 
 STAGE = 3
 PAGE = 4096
-MASK64 = (1 << 64) - 1
 
 
 def pattern(nonce: int, gpa: int) -> int:
-    """The hypervisor's nonce-derived pattern (splitmix64 of nonce + gpa * phi)."""
-    z = (nonce + gpa * 0x9E3779B97F4A7C15) & MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-    return z ^ (z >> 31)
+    """The hypervisor's nonce-derived pattern (hv/selftest/gstage.c:
+    splitmix64's output function of nonce + gpa * 2^64/phi)."""
+    return mix64(nonce + gpa * GOLDEN)
 
 
 def firmware_frames(output: str, ram_base: int, ram_end: int) -> int:

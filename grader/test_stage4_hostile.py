@@ -15,8 +15,8 @@ import re
 
 import pytest
 
-from benign import (assert_fair_share, benign_args, check_benign, stop_reason,
-                    vm_lines)
+from benign import assert_fair_share, benign_args, check_benign
+from guests import stop_reason, vm_text
 
 STAGE = 4
 
@@ -100,7 +100,7 @@ def mmio_run(boot, target, op, rng):
 def check_access(run, n, op, width, addr):
     """VM n tried one access: stopped at it with the reason, unless a device
     of its own device tree answered it."""
-    out = "\n".join(vm_lines(run, n))
+    out = vm_text(run, n)
     m = re.search(rf"badmmio: {width}-byte {op} at 0x([0-9a-f]+) \((.*)\)", out)
     assert m, f"vm{n} did not say what it tried ({width}-byte {op})"
     tried = int(m[1], 16)
@@ -178,7 +178,7 @@ def test_privileged_csrs_and_instructions_are_illegal_in_the_guest(chapter, boot
     nonce = random.getrandbits(64)
     run = boot(mem="256M", smp=1, append=f"vm=privileged {benign_args(2, nonce, 300)}")
     run.wait_exit(60)
-    out = "\n".join(vm_lines(run, 1))
+    out = vm_text(run, 1)
     attempts = privileged_attempts()
     executed = set()
     for what, name, word in attempts:
@@ -206,7 +206,7 @@ HLV_D = 0x6C0142F3  # hlv.d t0, (sp)
 
 def stval_report(run, n):
     m = re.search(r"stvalleak: (\w+) 0x([0-9a-f]+), (\d+) traps, (\d+) not illegal:(.*)",
-                  "\n".join(vm_lines(run, n)))
+                  vm_text(run, n))
     assert m, f"vm{n} did not report"
     seen = {int(v, 16): int(c) for v, c in re.findall(r"0x([0-9a-f]+)\*(\d+)", m[5])}
     return int(m[2], 16), int(m[3]), int(m[4]), seen
@@ -249,7 +249,7 @@ def test_wfi_in_user_mode_is_illegal(chapter, boot):
     run = boot(mem="256M", smp=1,
                append=f"vm=wfiuser {benign_args(2, nonce, 300)} run_ms=3000")
     run.wait_exit(60)
-    out = "\n".join(vm_lines(run, 1))
+    out = vm_text(run, 1)
     assert "wfiuser: to U-mode" in out, "the guest did not start"
     assert "wfi in U-mode returned without a trap" not in out, \
         "wfi in U-mode was a no-op: it must be an illegal instruction"
@@ -279,7 +279,7 @@ def test_exit_storm_leaves_the_others_their_share(chapter, boot, mode):
                       f"{benign_args(2, nonce, ms)} run_ms=10000")
     run.wait_exit(60)
     m = re.search(rf"exitstorm: {mode}, (\d+) rounds, (\d+) wrong, ran (\d+) us",
-                  "\n".join(vm_lines(run, 1)))
+                  vm_text(run, 1))
     assert m, f"the storm did not report (stopped: {stop_reason(run, 1)})"
     assert int(m[1]) > 0 and m[2] == "0", m[0]
     benign = check_benign(run, 2, nonce)
@@ -357,7 +357,7 @@ def sbiabuse_run(boot):
     run = boot(mem="256M", smp=1, append=f"vm=sbiabuse vm1.eid={unknown_eid(rng):#x} "
                                          f"{benign_args(2, nonce, 300)} run_ms=10000")
     run.wait_exit(60)
-    return run, nonce, "\n".join(vm_lines(run, 1))
+    return run, nonce, vm_text(run, 1)
 
 
 def sbi_answers(out, expected):

@@ -9,26 +9,15 @@ specification's own answers.
 
 import random
 import re
-from pathlib import Path
 
 import pytest
 
 from elf import Elf
+from guests import UBOOT, raw_image, stopped, time_slices, vm_lines, vm_text
+from mix64 import MASK64, rotl64
+from qemu import icount
 
 STAGE = 4
-MASK64 = (1 << 64) - 1
-
-
-def vm_lines(run, n):
-    """What VM n printed, without the prefix."""
-    prefix = f"[vm{n}] "
-    return [ln[len(prefix):] for ln in run.output.splitlines() if ln.startswith(prefix)]
-
-
-def stopped(run, n):
-    m = re.search(rf"^\[hv\] vm{n} \((\w+)\): stopped: (.*)$", run.output, re.M)
-    assert m, f"vm{n} was not reported stopped"
-    return m[2]
 
 
 @pytest.mark.points(3)
@@ -52,7 +41,7 @@ def test_mmio_loads_and_stores_of_every_width(chapter, boot):
     nonce = random.getrandbits(64)
     run = boot(mem="256M", smp=1, append=f"vm=mmio vm1.nonce={nonce:#x}")
     run.wait_clean_exit(60)
-    got = dict(re.findall(r"mmio: (\S+) 0x([0-9a-f]+)", "\n".join(vm_lines(run, 1))))
+    got = dict(re.findall(r"mmio: (\S+) 0x([0-9a-f]+)", vm_text(run, 1)))
     expected = {
         "sd/ld": nonce,
         "sw/lw": sext(nonce | 0x80000000, 32),
@@ -77,7 +66,7 @@ def test_sbi_conformance(chapter, boot):
     nonce = random.getrandbits(40)
     run = boot(mem="256M", smp=2, append=f"vm=sbitest:16M:2 vm1.nonce={nonce:#x}")
     run.wait_clean_exit(60)
-    out = "\n".join(vm_lines(run, 1))
+    out = vm_text(run, 1)
 
     def value(pattern):
         m = re.search(pattern, out)
@@ -126,28 +115,28 @@ def regs_checksum(seed):
     for n in range(1, 64):
         if n in (2, 30, 31):
             continue
-        checksum = ((checksum << 5 | checksum >> 59) & MASK64) ^ (seed * (n + 1) & MASK64)
+        checksum = rotl64(checksum, 5) ^ (seed * (n + 1) & MASK64)
     return checksum
 
 
 @pytest.mark.points(4)
 def test_registers_survive_preemption(chapter, boot):
     seeds = [random.getrandbits(48) | 1, random.getrandbits(48) | 1]
-    # Under -icount the `time` the VMs spin for follows the instructions
-    # executed, not the host's clock: at 2000 Hz on one hart each VM gets
-    # about one slice a millisecond whatever the load on the host.
+    # Under -icount the `time` the VMs spin for is the run's own: at 2000 Hz
+    # on one hart each VM gets about one slice a millisecond whatever the
+    # load on the host.
     ms = 1000
     append = (f"tick_hz=2000 vm=regs vm1.nonce={seeds[0]:#x} vm1.ms={ms} "
               f"vm=regs vm2.nonce={seeds[1]:#x} vm2.ms={ms}")
-    run = boot(mem="256M", smp=1, append=append, extra=["-icount", "shift=4,sleep=off"])
+    run = boot(mem="256M", smp=1, append=append, extra=icount(4))
     run.wait_clean_exit(90)
     for n, seed in enumerate(seeds, 1):
         m = re.search(r"regs: (\d+) of 60 registers intact, checksum 0x([0-9a-f]+)",
-                      "\n".join(vm_lines(run, n)))
+                      vm_text(run, n))
         assert m, f"vm{n} did not finish"
         assert m[1] == "60", f"vm{n}: only {m[1]} of 60 registers survived"
         assert int(m[2], 16) == regs_checksum(seed), f"vm{n}: checksum"
-        slices = int(re.search(rf"\[hv\] vm{n} \(regs\): (\d+) time slices", run.output)[1])
+        slices = time_slices(run, n)
         assert slices >= 0.8 * ms, \
             f"vm{n} was scheduled in only {slices} times (about {ms} expected)"
 
@@ -165,7 +154,7 @@ def test_faulting_vm_is_stopped_alone(chapter, boot, mode, cause):
     assert m, f"vm1's stop report: {why}"
     assert int(m[2]) == cause and int(m[3], 16) == addr, why
     assert int(m[4], 16) in guest.symbol("guest_main"), "sepc is not in the guest's guest_main"
-    assert "still running" not in "\n".join(vm_lines(run, 1))
+    assert "still running" not in vm_text(run, 1)
     assert "hello via UART: nonce=7" in vm_lines(run, 2), "the other VM did not finish"
     assert stopped(run, 2) == "SBI system reset: shutdown"
     assert status != 0, "a run in which a VM failed ends with a failure status"
@@ -212,17 +201,11 @@ def test_spinning_vm_does_not_starve_the_others(chapter, boot):
 def test_raw_image_through_the_loader(chapter, boot):
     """The documented way to boot any raw S-mode image: QEMU's loader puts it
     in host RAM, vm=@ADDR+SIZE names it (what `make run GUEST=...` does)."""
-    image = chapter.path / "build" / "guest" / "hello.bin"
-    addr = 0xa0000000
+    vm, loader = raw_image(chapter.path / "build" / "guest" / "hello.bin", ram="32M")
     nonce = f"{random.getrandbits(32):x}"
-    run = boot(mem="1G", smp=1,
-               append=f"vm=@{addr:#x}+{image.stat().st_size:#x}:32M:1 vm1.nonce={nonce}",
-               extra=["-device", f"loader,file={image},addr={addr:#x},force-raw=on"])
+    run = boot(mem="1G", smp=1, append=f"{vm} vm1.nonce={nonce}", extra=loader)
     run.wait_clean_exit(60)
     assert f"hello via UART: nonce={nonce}" in vm_lines(run, 1)
-
-
-UBOOT = Path("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin")
 
 
 @pytest.mark.points(3)
@@ -231,10 +214,8 @@ def test_unmodified_uboot_boots_as_a_guest(chapter, boot):
     finds its RAM, model and console in the guest's device tree and reaches
     its prompt. The RAM size is drawn here, so it cannot be a constant."""
     mib = random.choice([64, 96, 128])
-    addr = 0xa0000000
-    run = boot(mem="1G", smp=1,
-               append=f"vm=@{addr:#x}+{UBOOT.stat().st_size:#x}:{mib}M:1 run_ms=10000",
-               extra=["-device", f"loader,file={UBOOT},addr={addr:#x},force-raw=on"])
+    vm, loader = raw_image(UBOOT, ram=f"{mib}M")
+    run = boot(mem="1G", smp=1, append=f"{vm} run_ms=10000", extra=loader)
     run.expect(r"\[vm1\] => ", timeout=60)  # shown once U-Boot polls for input
     lines = vm_lines(run, 1)
     assert any(ln.startswith("U-Boot 20") for ln in lines), "no U-Boot banner"
@@ -252,7 +233,7 @@ def test_hsm_restart_starts_with_the_mmu_off(chapter, boot):
     n = random.randrange(1500, 2500)
     run = boot(mem="256M", smp=2, append=f"vm=hsmrestart:16M:2 vm1.n={n} selftest=off")
     run.wait_clean_exit(90)
-    m = re.search(r"(\d+) restarts, (\d+) began with satp != 0", "\n".join(vm_lines(run, 1)))
+    m = re.search(r"(\d+) restarts, (\d+) began with satp != 0", vm_text(run, 1))
     assert m, "the restart loop did not finish"
     assert (int(m[1]), int(m[2])) == (n, 0)
 
@@ -267,7 +248,7 @@ def test_scounteren_is_the_vms_own(chapter, boot):
     run.wait_clean_exit(60)
     for n, v in ((1, a), (2, b)):
         m = re.search(r"scounteren at start 0x([0-9a-f]+), wrote 0x([0-9a-f]+), "
-                      r"saw it change (\d+) times", "\n".join(vm_lines(run, n)))
+                      r"saw it change (\d+) times", vm_text(run, n))
         assert m, f"vm{n} did not report"
         assert (int(m[1], 16), int(m[2], 16), int(m[3])) == (0, v, 0), \
             f"vm{n}: scounteren leaked between VMs: {m[0]}"

@@ -17,7 +17,8 @@ import re
 
 import pytest
 
-from benign import assert_fair_share, benign_args, check_benign, stop_reason, vm_lines
+from benign import assert_fair_share, benign_args, check_benign
+from guests import stop_reason, vm_text
 
 STAGE = 5
 
@@ -42,7 +43,7 @@ def test_masked_interrupt_storm_leaves_the_others_their_share(chapter, boot, mod
                       f"{benign_args(2, nonce, ms)} run_ms={4 * ms}")
     run.wait_exit(60)
     benign = check_benign(run, 2, nonce)
-    out = "\n".join(vm_lines(run, 1))
+    out = vm_text(run, 1)
     ran = []
     for v in range(vcpus):
         m = re.search(rf"irqstorm: {mode}, vcpu {v}, (\d+) rounds, ran (\d+) us", out)

@@ -10,24 +10,15 @@ given or could not have measured.
 
 import random
 import re
-from pathlib import Path
 
 import pytest
 
+from guests import UBOOT, raw_image, time_slices, vm_lines, vm_text
+from mix64 import splitmix64
+from qemu import icount
+
 STAGE = 5
-MASK64 = (1 << 64) - 1
 ESCAPE = "\x1d"  # Ctrl-]: the hypervisor console's key
-
-
-def vm_lines(run, n):
-    prefix = f"[vm{n}] "
-    return [ln[len(prefix):] for ln in run.output.splitlines() if ln.startswith(prefix)]
-
-
-def slices(run, n):
-    m = re.search(rf"^\[hv\] vm{n} \(\w+\): (\d+) time slices", run.output, re.M)
-    assert m, f"no time slices reported for vm{n}"
-    return int(m[1])
 
 
 def timebase(run):
@@ -36,23 +27,9 @@ def timebase(run):
 
 # -- timers ------------------------------------------------------------------
 
-def splitmix(x):
-    x = (x + 0x9e3779b97f4a7c15) & MASK64
-    x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & MASK64
-    x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & MASK64
-    return x ^ (x >> 31)
-
-
-# Under -icount, `time` follows the instructions executed, not the host's
-# clock: how long a guest sleeps and how many slices a spinner gets depend
-# on the hypervisor alone, however loaded the host is (sleep=off skips the
-# time every hart spends idle).
-ICOUNT = ["-icount", "shift=6,sleep=off"]
-
-
 def timer_offset(nonce, hart, step, tb):
     """guest/timer.c's schedule: 1 ms to 21 ms ahead."""
-    return tb // 1000 + splitmix(nonce ^ (hart << 32) ^ step) % (tb // 50)
+    return tb // 1000 + splitmix64(nonce ^ (hart << 32) ^ step) % (tb // 50)
 
 
 @pytest.mark.points(4)
@@ -80,7 +57,7 @@ def test_timer_deadlines_from_a_nonce(chapter, boot, vtimer):
             "with vtimer=hvip the hypervisor must say it uses the host timer and hvip.VSTIP"
     tb = timebase(run)
     window = tb  # one second
-    out = "\n".join(vm_lines(run, 1))
+    out = vm_text(run, 1)
     for hart in (0, 1):
         for step in range(8):
             m = re.search(rf"timer: vcpu {hart} step {step} offset (\d+) late (-?\d+)", out)
@@ -104,15 +81,15 @@ def test_wfi_costs_no_time_slices(chapter, boot):
     tick_hz = 100
     run = boot(mem="256M", smp=1,
                append=f"tick_hz={tick_hz} vm=sleep vm1.ms={ms} vm=spin run_ms={ms + 1500}",
-               extra=ICOUNT)
+               extra=icount(6))
     run.wait_clean_exit(60)
-    m = re.search(r"sleep: (\d+) ms asked, woke after (\d+) ms", "\n".join(vm_lines(run, 1)))
+    m = re.search(r"sleep: (\d+) ms asked, woke after (\d+) ms", vm_text(run, 1))
     assert m and int(m[1]) == ms, "the sleeper did not report"
     assert ms <= int(m[2]) < ms + 100, f"woke after {m[2]} ms, asked {ms}"
-    assert slices(run, 1) <= 5, f"the sleeping VM took {slices(run, 1)} time slices"
+    sleeper, spinner = time_slices(run, 1), time_slices(run, 2)
+    assert sleeper <= 5, f"the sleeping VM took {sleeper} time slices"
     expected = (ms + 1500) * tick_hz // 1000
-    assert slices(run, 2) >= expected // 2, \
-        f"the spinner got {slices(run, 2)} slices of about {expected}"
+    assert spinner >= expected // 2, f"the spinner got {spinner} slices of about {expected}"
 
 
 # -- the vPLIC -----------------------------------------------------------------
@@ -180,7 +157,7 @@ def test_vplic_priority_threshold_claim_complete(chapter, boot):
               f"vm1.repend={repend}")
     run = boot(mem="256M", smp=1, append=append)
     run.wait_clean_exit(60)
-    out = "\n".join(vm_lines(run, 1))
+    out = vm_text(run, 1)
     first, second, final = simulate_plic(prio, threshold, raised, repend)
     assert f"plic: pending {sum(1 << s for s in raised):#x}" in out, "pending bits after raising"
     assert claims(out, "above the threshold") == first, f"prio {prio}, threshold {threshold}"
@@ -200,7 +177,7 @@ def test_smp_guest_exchanges_ipis(chapter, boot):
     rounds = random.randint(3, 9)
     run = boot(mem="256M", smp=2, append=f"vm=ipi:16M:4 vm1.rounds={rounds}")
     run.wait_clean_exit(60)
-    out = "\n".join(vm_lines(run, 1))
+    out = vm_text(run, 1)
     for v in (1, 2, 3):
         assert f"ipi: vcpu {v} received {rounds}" in out, f"vcpu {v}"
     m = re.search(r"ipi: vcpu 0 received (\d+) answers in (\d+) interrupts", out)
@@ -250,17 +227,12 @@ def test_typed_input_reaches_the_focused_vm(chapter, boot):
     run.wait_clean_exit(30)
 
 
-UBOOT = Path("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin")
-
-
 @pytest.mark.points(3)
 def test_unmodified_uboot_answers_typed_commands(chapter, boot):
     """Debian's U-Boot as a raw guest image, beside another VM: commands
     typed at its prompt run, with arguments drawn here."""
-    addr = 0xa0000000
-    run = boot(mem="1G", smp=2,
-               append=f"vm=@{addr:#x}+{UBOOT.stat().st_size:#x}:128M:1 vm=hello run_ms=60000",
-               extra=["-device", f"loader,file={UBOOT},addr={addr:#x},force-raw=on"])
+    vm, loader = raw_image(UBOOT, ram="128M")
+    run = boot(mem="1G", smp=2, append=f"{vm} vm=hello run_ms=60000", extra=loader)
     run.expect(r"\[vm1\] => ", timeout=60)
     tag = word()
     run.send(f"echo {tag}\r", char_delay=0.01)
