@@ -27,6 +27,7 @@
 #include "mm/gstage.h"
 #include "vm/sbi.h"
 #include "vm/sched.h"
+#include "vm/virq.h"
 #include "vm/vm.h"
 
 #define MAX_RAM_PAGES 64
@@ -148,7 +149,7 @@ void sched_notify(struct vcpu *t)
 	notify(t);
 }
 
-void vcpu_raise_software_interrupt(struct vcpu *t)
+void virq_raise_software(struct vcpu *t)
 {
 	notify(t);
 	t->ipi_pending = 1;
@@ -158,6 +159,10 @@ void vtimer_set(struct vcpu *t, uint64_t deadline)
 {
 	CHECK(t == harts[0].current);
 	t->timer_deadline = deadline;
+}
+
+void sched_arm_timer(void)
+{
 }
 
 static uint8_t ram_byte(uint64_t gpa)

@@ -18,6 +18,7 @@
 #include "fuzz.h"
 
 #include "dev/vplic.h"
+#include "vm/virq.h"
 #include "vm/vm.h"
 
 #define PRIORITY_LIMIT 7
@@ -35,7 +36,7 @@ static struct vm vm;
 static struct model m;
 static bool output[VPLIC_MAX_CONTEXTS];
 
-void vcpu_set_external_interrupt(struct vcpu *v, bool level)
+void virq_set_external(struct vcpu *v, bool level)
 {
 	CHECK(v >= vm.vcpus && v < vm.vcpus + m.contexts);
 	output[v - vm.vcpus] = level;

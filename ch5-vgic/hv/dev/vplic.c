@@ -14,6 +14,7 @@
  * context's output, VSEIP of that context's vCPU. */
 #include "dev/vplic.h"
 #include "vm/vcpu.h"
+#include "vm/virq.h"
 #include "vm/vm.h"
 
 #define PRIORITY_END   0x1000UL
@@ -52,7 +53,7 @@ static void update_outputs(struct vplic *p)
 {
 	/* LAB 5 BEGIN: drive each vCPU's VSEIP from its context */
 	for (unsigned ctx = 0; ctx < p->ncontexts; ctx++)
-		vcpu_set_external_interrupt(&p->vm->vcpus[ctx], best_source(p, ctx) != 0);
+		virq_set_external(&p->vm->vcpus[ctx], best_source(p, ctx) != 0);
 	/* LAB 5 END */
 }
 

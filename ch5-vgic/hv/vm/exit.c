@@ -58,14 +58,10 @@ static void host_interrupt(struct vcpu *v)
 {
 	switch (v->ctx.scause & ~SCAUSE_INTERRUPT) {
 	case IRQ_S_TIMER:
-		timer_interrupt(); /* a tick ends the slice */
-		sched_check_preempt();
-		vtimer_wake_due();
-		/* LAB 5 BEGIN: without Sstc, the guest's deadline raises VSTIP */
-		if (!vtimer_uses_sstc && vtimer_due(v))
-			v->hvip |= HVIP_VSTIP;
-		/* LAB 5 END */
-		vtimer_arm(v);
+		/* A tick ends the slice; the guest's own deadline, without
+		 * Sstc, raises VSTIP on the way back (vcpu_prepare_entry). */
+		timer_interrupt();
+		sched_timer_interrupt();
 		break;
 	case IRQ_S_SOFT:
 		/* a kick: vm_exit looks at the vCPU's state and requests again */

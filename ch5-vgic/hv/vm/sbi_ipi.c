@@ -4,6 +4,7 @@
 #include "arch/hext.h"
 #include "vm/sbi.h"
 #include "vm/sched.h"
+#include "vm/virq.h"
 #include "vm/vm.h"
 
 /* Calls fn on every vCPU in the mask; SBI_ERR_INVALID_PARAM when the mask
@@ -32,7 +33,7 @@ SBI_HANDLER(ipi)
 {
 	if (fid != 0)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
-	return (struct sbiret){for_each_in_mask(v, a[0], a[1], vcpu_raise_software_interrupt), 0};
+	return (struct sbiret){for_each_in_mask(v, a[0], a[1], virq_raise_software), 0};
 }
 
 /* Simple and safe: whatever the range, the target flushes all its guest

@@ -2,6 +2,7 @@
  * guest's timer interrupt (VSTIP) comes when `time` passes the deadline
  * and goes when the guest sets a new one (vm/vtimer.c). */
 #include "vm/sbi.h"
+#include "vm/sched.h"
 #include "vm/vtimer.h"
 
 SBI_HANDLER(timer)
@@ -9,6 +10,7 @@ SBI_HANDLER(timer)
 	if (fid != 0)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	vtimer_set(v, a[0]);
+	sched_arm_timer(); /* without Sstc, this hart's timer watches the deadline */
 	return (struct sbiret){0, 0};
 }
 

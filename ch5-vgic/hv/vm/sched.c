@@ -21,7 +21,14 @@
  *     right after, until its own credit is spent.
  *
  * So between two passes of the cursor every vCPU gets at most one slice,
- * boosted or not, and every runnable one gets its turn. */
+ * boosted or not, and every runnable one gets its turn.
+ *
+ * Timers: a vCPU that is not running but needs a hart when its timer fires
+ * (vtimer_wake_deadline) waits in a queue ordered by that deadline, put
+ * there when it leaves its hart and taken out when it is picked or
+ * stopped. A hart's timer fires at the first of its slice's end, the
+ * deadline of the vCPU it runs (without Sstc) and the queue's head, so
+ * one look at the head replaces a search of every vCPU. */
 #include "arch/csr.h"
 #include "arch/hext.h"
 #include "arch/ipi.h"
@@ -38,6 +45,12 @@
 #include "vm/vtimer.h"
 
 static struct spinlock sched_lock;
+/* vCPUs not running, by the deadline at which their timer wakes them;
+ * under sched_lock. `timerq_first` is the head's deadline (or ~0), read
+ * without the lock by harts that arm their timer: a hart that puts an
+ * earlier one at the head arms its own timer for it. */
+static struct vcpu *timerq;
+static volatile uint64_t timerq_first = ~0UL;
 static volatile bool started;
 static uint64_t time_limit;
 static volatile int finishing;
@@ -55,6 +68,73 @@ static bool wake_idle_hart(void)
 		}
 	}
 	return false;
+}
+
+static void timerq_remove(struct vcpu *v)
+{
+	if (!v->timer_queued)
+		return;
+	struct vcpu **p = &timerq;
+	while (*p != v)
+		p = &(*p)->timer_next;
+	*p = v->timer_next;
+	v->timer_queued = false;
+	timerq_first = timerq ? timerq->timer_wake : ~0UL;
+}
+
+/* In deadline order; a vCPU whose timer cannot wake it is not queued. */
+static void timerq_insert(struct vcpu *v)
+{
+	timerq_remove(v);
+	uint64_t wake = vtimer_wake_deadline(v);
+	if (wake == ~0UL)
+		return;
+	struct vcpu **p = &timerq;
+	while (*p && (*p)->timer_wake <= wake)
+		p = &(*p)->timer_next;
+	v->timer_wake = wake;
+	v->timer_next = *p;
+	v->timer_queued = true;
+	*p = v;
+	timerq_first = timerq->timer_wake;
+}
+
+/* Sets this hart's timer for the first thing it must act on: the end of
+ * the slice it runs, the deadline of the vCPU it runs (without Sstc), a
+ * deadline in the queue. */
+void sched_arm_timer(void)
+{
+	struct hart *h = this_hart();
+	uint64_t when = timerq_first;
+	if (h->current) {
+		uint64_t own = vtimer_host_deadline(h->current);
+		if (own < when)
+			when = own;
+		if (h->preempt_at < when)
+			when = h->preempt_at;
+	}
+	timer_set_event(when);
+}
+
+/* The vCPUs whose timer fired, out of the queue and notified: reaching the
+ * deadline is their event (sched_notify). */
+static void wake_due_timers(void)
+{
+	struct vcpu *due[SLOTS];
+	int n = 0;
+	uint64_t now = time_now();
+	if (timerq_first > now)
+		return;
+	spin_lock(&sched_lock);
+	while (timerq && timerq->timer_wake <= now && n < SLOTS) {
+		struct vcpu *v = timerq;
+		timerq_remove(v);
+		v->timer_reached = v->timer_deadline;
+		due[n++] = v;
+	}
+	spin_unlock(&sched_lock);
+	for (int i = 0; i < n; i++)
+		sched_notify(due[i]);
 }
 
 void sched_make_runnable(struct vcpu *v)
@@ -90,6 +170,7 @@ void sched_stop_vm(struct vm *vm)
 		struct vcpu *v = &vm->vcpus[i];
 		v->state = v->running_on >= 0 ? VCPU_STOP_PENDING : VCPU_STOPPED;
 		v->runnable = false;
+		timerq_remove(v);
 	}
 	spin_unlock(&sched_lock);
 }
@@ -101,6 +182,7 @@ bool sched_stop_vcpu(struct vcpu *v)
 	/* Loaded on its hart until run_slice puts it: stopped "pending" till then. */
 	v->state = v->running_on >= 0 ? VCPU_STOP_PENDING : VCPU_STOPPED;
 	v->runnable = false;
+	timerq_remove(v);
 	for (unsigned i = 0; i < v->vm->nvcpus; i++)
 		all &= v->vm->vcpus[i].state == VCPU_STOPPED ||
 		       v->vm->vcpus[i].state == VCPU_STOP_PENDING;
@@ -149,6 +231,7 @@ static struct vcpu *pick(void)
 	unsigned from = cursor;
 	struct vcpu *found = pick_boosted(cursor);
 	if (found) {
+		timerq_remove(found);
 		found->runnable = found->boosted = false;
 		found->running_on = (int)this_hart()->index;
 		spin_unlock(&sched_lock);
@@ -169,6 +252,8 @@ static struct vcpu *pick(void)
 		}
 	}
 	/* LAB 4 END */
+	if (found)
+		timerq_remove(found);
 	refill_passed(from, cursor); /* all of them when it found none */
 	spin_unlock(&sched_lock);
 	return found;
@@ -198,6 +283,9 @@ static void release(struct vcpu *v)
 		 * with what is left of its credit. */
 		v->boosted = h->preempted_for_boost && v->credit;
 	}
+	/* Waiting, or waiting for its turn: its timer may call it sooner. */
+	if ((v->waiting || v->runnable) && !v->boosted)
+		timerq_insert(v);
 	spin_unlock(&sched_lock);
 }
 
@@ -212,17 +300,19 @@ static void preempt_for_boosted(struct hart *h)
 		h->resched = true;
 	} else if (at < h->preempt_at) {
 		h->preempt_at = at;
-		vtimer_arm(h->current);
+		sched_arm_timer();
 	}
 }
 
-void sched_check_preempt(void)
+void sched_timer_interrupt(void)
 {
 	struct hart *h = this_hart();
 	if (time_now() >= h->preempt_at) {
 		h->preempt_at = ~0UL;
 		h->resched = true;
 	}
+	wake_due_timers();
+	sched_arm_timer();
 }
 
 /* A vCPU that gets an interrupt while it is not running (it waits in WFI,
@@ -265,7 +355,7 @@ static void run_slice(struct vcpu *v)
 	h->preempted_for_boost = false;
 	if (v->credit < timer_period()) /* what is left of its turn */
 		h->preempt_at = h->slice_start + v->credit;
-	vtimer_arm(v);
+	sched_arm_timer();
 	if (v->state == VCPU_STARTED && v->vm->state == VM_RUNNING) {
 		vcpu_prepare_entry(v);
 		vcpu_run(&v->ctx); /* until vm_exit says the slice is over */
@@ -317,7 +407,7 @@ __attribute__((noreturn)) static void sched_loop(void)
 		 * kicks this hart, and the kick ends the wfi below at once. */
 		this_hart()->idle = true;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		vtimer_wake_due();
+		wake_due_timers();
 		struct vcpu *v = pick();
 		if (v) {
 			this_hart()->idle = false;
@@ -328,7 +418,7 @@ __attribute__((noreturn)) static void sched_loop(void)
 			finish();
 		/* Idle until an interrupt (a tick, a kick, a waiting vCPU's
 		 * deadline), and take it. */
-		vtimer_arm(NULL);
+		sched_arm_timer();
 		wfi();
 		this_hart()->idle = false;
 		csr_set(sstatus, SSTATUS_SIE);

@@ -30,8 +30,12 @@ void sched_kick_vcpu(struct vcpu *v);
  * the hart that runs it looks at it now, or, if it waits in WFI and now
  * has an interrupt, it becomes runnable. */
 void sched_notify(struct vcpu *v);
-/* From the host timer interrupt: the slice ends now if a boosted vCPU
- * asked for this hart (sched_notify). */
-void sched_check_preempt(void);
+/* From the host timer interrupt: the slice ends if it is over or a boosted
+ * vCPU asked for this hart (sched_notify), the vCPUs whose timer fired are
+ * woken, and the hart's timer is set for what comes next. */
+void sched_timer_interrupt(void);
+/* Sets this hart's timer for the first event it must act on (after the
+ * running vCPU changed its deadline, say). */
+void sched_arm_timer(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
+#include "vm/vtimer.h"
 
 void fp_save(struct fp_state *s);
 bool hart_has_senvcfg; /* vm_hart_init finds out */
@@ -123,4 +124,25 @@ void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tv
 	v->ctx.sepc = csr_read(vstvec) & ~3UL;
 	v->ctx.sstatus |= SSTATUS_SPP;
 	/* LAB 4 END */
+}
+
+/* The guest's interrupts, as it sees them: VSSIP from SBI IPI (and its
+ * own writes to sip), VSTIP from its timer, VSEIP from its vPLIC context. */
+unsigned long vcpu_pending_interrupts(const struct vcpu *v)
+{
+	unsigned long pending = v->hvip & HVIP_VSSIP;
+	if (v->ipi_pending)
+		pending |= HVIP_VSSIP;
+	if (v->vseip)
+		pending |= HVIP_VSEIP;
+	if (vtimer_due(v))
+		pending |= HVIP_VSTIP;
+	return pending;
+}
+
+bool vcpu_has_wakeup(const struct vcpu *v)
+{
+	/* vsie has the guest's view of the bits (SSIE 1, STIE 5, SEIE 9), one
+	 * below their VS positions in hvip (2, 6, 10). */
+	return vcpu_pending_interrupts(v) & (v->vs.vsie << 1);
 }

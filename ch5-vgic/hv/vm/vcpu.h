@@ -95,7 +95,11 @@ struct vcpu {
 	 * it again, in `time` units (vm/sched.c); under the scheduler's lock. */
 	unsigned long credit;
 	uint64_t timer_reached; /* the last deadline acted on: no new event again */
-	unsigned long slices;   /* times it was scheduled in */
+	/* In the scheduler's timer queue (vm/sched.c), under its lock. */
+	bool timer_queued;
+	uint64_t timer_wake;
+	struct vcpu *timer_next;
+	unsigned long slices; /* times it was scheduled in */
 	/* Its console output, gathered into a line that is printed whole with
 	 * the [vmN] prefix: one buffer a vCPU, so that two vCPUs writing at
 	 * once do not mix inside a line. */
@@ -116,10 +120,13 @@ void vcpu_put(struct vcpu *v);
  * every exit's way back. */
 static inline void vcpu_prepare_entry(struct vcpu *v)
 {
-	/* A guest timer that is due, without Sstc: raise the guest's timer
-	 * interrupt (with Sstc, vstimecmp does it). */
+	/* LAB 5 BEGIN: without Sstc, the guest's deadline raises VSTIP */
+	/* With Sstc the hart compares vstimecmp itself; without it the
+	 * deadline, once passed, is the guest's timer interrupt (the hart's
+	 * own timer brought it out of the guest in time: vm/vtimer.c). */
 	if (!vtimer_uses_sstc && time_now() >= v->timer_deadline)
 		v->hvip |= HVIP_VSTIP;
+	/* LAB 5 END */
 	if (v->ipi_pending && __atomic_exchange_n(&v->ipi_pending, 0, __ATOMIC_ACQ_REL))
 		v->hvip |= HVIP_VSSIP;
 	/* LAB 5 BEGIN: the vPLIC's output becomes the guest's external interrupt */
@@ -142,10 +149,6 @@ unsigned long vcpu_pending_interrupts(const struct vcpu *v);
 /* Whether it has an interrupt that WFI waits for: pending and enabled in
  * vsie, whatever vsstatus.SIE says (privileged spec §3.3.3). */
 bool vcpu_has_wakeup(const struct vcpu *v);
-/* The vPLIC's output for the vCPU changed. */
-void vcpu_set_external_interrupt(struct vcpu *v, bool level);
-/* SBI IPI: the guest's software interrupt. */
-void vcpu_raise_software_interrupt(struct vcpu *v);
 
 /* Whether the harts have senvcfg (privileged spec 1.12), which guests use. */
 extern bool hart_has_senvcfg;

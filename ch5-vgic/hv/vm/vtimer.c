@@ -6,19 +6,19 @@
  *     passes it (privileged spec §18.2.x "vstimecmp"; hip.VSTIP is the OR
  *     of hvip.VSTIP and that comparison), without a single exit; the guest
  *     moving the deadline lowers it.
- *   - without Sstc, the hypervisor sets hvip.VSTIP: on entry when the
- *     deadline has passed, or from a host timer event armed at the deadline
- *     while the vCPU runs.
+ *   - without Sstc, the hypervisor sets hvip.VSTIP on entry when the
+ *     deadline has passed (vcpu_prepare_entry), and the hart that runs the
+ *     vCPU has its own timer set for it (vtimer_host_deadline).
  *
- * Either way a vCPU that waits in WFI is woken by a host timer event at
- * its deadline, armed on every hart (the first to fire wakes it). */
+ * Each vCPU's timer is its own: nothing here looks at another vCPU or at
+ * the scheduler. The scheduler asks two questions (when must this hart's
+ * timer fire for the vCPU it runs; when does a vCPU that is not running
+ * need a hart for its timer) and keeps the answers in order itself
+ * (vm/sched.c). */
 #include "arch/csr.h"
 #include "arch/hext.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
-#include "vm/sched.h"
 #include "vm/vcpu.h"
-#include "vm/vm.h"
 #include "vm/vtimer.h"
 
 #define HENVCFG_STCE (1UL << 63)
@@ -61,15 +61,13 @@ void vtimer_put(struct vcpu *v)
 
 void vtimer_set(struct vcpu *v, uint64_t deadline)
 {
-	/* LAB 5 BEGIN: a new deadline: lower VSTIP and deliver it when time passes it */
+	/* LAB 5 BEGIN: a new deadline: the hart compares it (Sstc), or VSTIP is lowered */
 	v->timer_deadline = deadline;
-	if (vtimer_uses_sstc) {
+	if (vtimer_uses_sstc)
 		csr_write(0x24d /* vstimecmp */, deadline);
-	} else {
-		v->hvip &= ~HVIP_VSTIP;
-		vtimer_arm(v);
-	}
-	/* LAB 5 END */
+	else
+		v->hvip &= ~HVIP_VSTIP; /* raised again on entry once it has passed */
+	                                /* LAB 5 END */
 }
 
 bool vtimer_due(const struct vcpu *v)
@@ -77,53 +75,23 @@ bool vtimer_due(const struct vcpu *v)
 	return time_now() >= v->timer_deadline;
 }
 
+uint64_t vtimer_host_deadline(const struct vcpu *v)
+{
+	/* With Sstc the hart needs no help; a raised VSTIP stays up until the
+	 * guest moves its deadline, and one that is due is raised on the way
+	 * back into the guest (vcpu_prepare_entry): no event for either. */
+	if (vtimer_uses_sstc || (v->hvip & HVIP_VSTIP) || vtimer_due(v))
+		return ~0UL;
+	return v->timer_deadline;
+}
+
 #define VSIE_STIE (1UL << 5)
 
-/* A vCPU whose timer, when it fires, must bring it onto a hart: it waits
- * in WFI or for its turn, has its timer interrupt enabled, and its deadline
- * was not acted on yet (reaching it is an event once: a deadline left in
- * the past is not a reason to run, or to arm the host timer, again; see
- * vm/sched.c). Read without the scheduler's lock: sched_notify looks again
- * under it. */
-static bool not_running_and_waiting_for_timer(const struct vcpu *w)
+uint64_t vtimer_wake_deadline(const struct vcpu *v)
 {
-	return w->running_on < 0 && (w->waiting || w->runnable) && !w->boosted &&
-	       w->timer_deadline != w->timer_reached && (w->vs.vsie & VSIE_STIE);
-}
-
-void vtimer_arm(struct vcpu *current)
-{
-	/* A deadline that has passed and was not acted on yet fires at once;
-	 * one that was is not looked at again (see above). */
-	uint64_t when = ~0UL;
-	if (current && !vtimer_uses_sstc && !(current->hvip & HVIP_VSTIP))
-		when = current->timer_deadline;
-	for (int i = 0; i < MAX_VMS; i++) {
-		if (vms[i].state != VM_RUNNING)
-			continue;
-		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
-			const struct vcpu *w = &vms[i].vcpus[k];
-			if (not_running_and_waiting_for_timer(w) && w->timer_deadline < when)
-				when = w->timer_deadline;
-		}
-	}
-	if (this_hart()->current && this_hart()->preempt_at < when)
-		when = this_hart()->preempt_at; /* sched.c's */
-	timer_set_event(when);
-}
-
-void vtimer_wake_due(void)
-{
-	uint64_t now = time_now();
-	for (int i = 0; i < MAX_VMS; i++) {
-		if (vms[i].state != VM_RUNNING)
-			continue;
-		for (unsigned k = 0; k < vms[i].nvcpus; k++) {
-			struct vcpu *w = &vms[i].vcpus[k];
-			if (not_running_and_waiting_for_timer(w) && now >= w->timer_deadline) {
-				w->timer_reached = w->timer_deadline;
-				sched_notify(w);
-			}
-		}
-	}
+	/* Reaching a deadline is an event once: one left in the past, or
+	 * acted on already, is not a reason to run again (vm/sched.c). */
+	if (!(v->vs.vsie & VSIE_STIE) || v->timer_deadline == v->timer_reached)
+		return ~0UL;
+	return v->timer_deadline;
 }

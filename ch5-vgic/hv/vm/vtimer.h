@@ -20,15 +20,17 @@ void vtimer_init_hart(void);
 /* The deadline into the hart (vcpu_load) and back (vcpu_put). */
 void vtimer_load(struct vcpu *v);
 void vtimer_put(struct vcpu *v);
-/* SBI set_timer from v, loaded on this hart. */
+/* SBI set_timer from v, loaded on this hart (the caller has the hart's
+ * timer armed again: sched_arm_timer). */
 void vtimer_set(struct vcpu *v, uint64_t deadline);
 /* Whether v's deadline has passed. */
 bool vtimer_due(const struct vcpu *v);
-/* Programs this hart's timer event for the earliest deadline it must act
- * on: that of `current` (the vCPU it runs, or NULL) without Sstc, and
- * those of the vCPUs that wait in WFI. */
-void vtimer_arm(struct vcpu *current);
-/* Wakes the waiting vCPUs whose deadline has passed. */
-void vtimer_wake_due(void);
+/* When the hart that runs v must take a timer interrupt for v's deadline
+ * (without Sstc: to raise VSTIP), or ~0. */
+uint64_t vtimer_host_deadline(const struct vcpu *v);
+/* When v, not running, needs a hart because its timer fires (it has its
+ * timer interrupt enabled, and the deadline was not acted on yet), or ~0.
+ * Constant while v is not running: only a running guest changes either. */
+uint64_t vtimer_wake_deadline(const struct vcpu *v);
 
 #endif
