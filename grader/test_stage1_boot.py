@@ -183,3 +183,17 @@ def test_every_hypervisor_line_is_prefixed(chapter, boot):
     stray = [ln for ln in lines[first:]
              if ln.strip() and not re.match(r"\[(hv|vm\d+)\] ", ln)]
     assert not stray, f"lines without the [hv] prefix: {stray[:5]}"
+
+
+@pytest.mark.points(1)
+def test_help_lists_the_parameters(chapter, boot):
+    """`help` on the command line lists the hypervisor's parameters, one
+    line each (name=default: what it does), and powers off cleanly; a flag
+    given as a word is on (hsm_stale here still brings every hart up)."""
+    run = boot(mem="128M", smp=2, append="hsm_stale help")
+    run.wait_clean_exit(30)
+    listed = re.findall(r"^\[hv\]   ([a-z_]+)=(\S*).*: \S", run.output, re.M)
+    names = [n for n, _ in listed]
+    assert "help" in names and "hsm_stale" in names, \
+        f"no 'help' or 'hsm_stale' in the parameter list: {names}"
+    assert len(names) == len(set(names)), f"a parameter listed twice: {names}"

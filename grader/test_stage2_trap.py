@@ -257,3 +257,14 @@ def test_panic_backtrace(chapter, boot, how):
         m = re.search(r"scause 0x5 \(load access fault\)\n\[hv\] sepc 0x([0-9a-f]+)", out)
         assert m, "the fatal load access fault is not reported with its cause"
         assert int(m[1], 16) in elf.symbol("selftest_panic_depth3")
+
+
+@pytest.mark.points(1)
+def test_parameter_out_of_range_is_refused(chapter, boot):
+    """A number outside a parameter's range stops the boot with a panic that
+    names the parameter, the value and the range (boot/params.c)."""
+    hz = random.randint(10001, 99999)
+    run = boot(mem="128M", smp=1, append=f"tick_hz={hz}")
+    run.wait_exit(30)
+    assert re.search(rf"panic.*bootarg tick_hz={hz}: a number from 1 to 10000", run.output), \
+        f"tick_hz={hz} was not refused with its range"

@@ -3,6 +3,7 @@
 #include <libfdt.h>
 
 #include "arch/sbi.h"
+#include "boot/params.h"
 #include "boot/platform.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
@@ -139,6 +140,11 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	printf("hvlab %s: hypervisor on boot hart %lu\n", HVLAB_CHAPTER, hartid);
 	print_sbi();
 	print_platform();
+	params_parse();
+	if (params.help) {
+		params_print_help();
+		poweroff(0);
+	}
 
 	if (!check_h_extension(hartid)) {
 		printf("error: the H extension is missing; hvlab needs a CPU with it "

@@ -6,6 +6,7 @@
 #include "arch/ipi.h"
 #include "arch/sbi.h"
 #include "arch/timer.h"
+#include "boot/params.h"
 #include "boot/platform.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
@@ -144,6 +145,11 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	printf("hvlab %s: hypervisor on boot hart %lu\n", HVLAB_CHAPTER, hartid);
 	print_sbi();
 	print_platform();
+	params_parse();
+	if (params.help) {
+		params_print_help();
+		poweroff(0);
+	}
 
 	if (!check_h_extension(hartid)) {
 		printf("error: the H extension is missing; hvlab needs a CPU with it "
@@ -153,10 +159,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	printf("H extension: present on all %d harts\n", platform.hart_count);
 
 	/* Traps are live since smp_init_boot_hart; now the interrupts. */
-	char arg[32];
-	unsigned long tick_hz = bootarg("tick_hz", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 100;
-	if (!tick_hz || tick_hz > 10000)
-		panic("tick_hz=%lu is out of range (1..10000)", tick_hz);
+	unsigned long tick_hz = params.tick_hz;
 	timer_init(tick_hz, isa_has_multi_extension(platform.hart[0].isa, "sstc"));
 	ipi_enable();
 	timer_start();
@@ -168,16 +171,15 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 		panic("%d harts did not come online", platform.hart_count - online);
 
 	selftest_exceptions();
-	uint64_t seed = bootarg("seed", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0x5eed;
+	uint64_t seed = params.seed;
 	selftest_registers(seed);
 	selftest_ipis();
-	unsigned long window_ms =
-	    bootarg("timer_ms", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 100;
+	unsigned long window_ms = params.timer_ms;
 	selftest_timer(window_ms);
-	if (bootarg("panic", arg, sizeof(arg)))
-		selftest_panic(arg);
-	if (bootarg("lockcheck", arg, sizeof(arg)))
-		selftest_lock_misuse(arg);
+	if (params.panic[0])
+		selftest_panic(params.panic);
+	if (params.lockcheck[0])
+		selftest_lock_misuse(params.lockcheck);
 
 	printf("shutdown\n");
 	poweroff(0);

@@ -6,6 +6,7 @@
 #include "arch/ipi.h"
 #include "arch/sbi.h"
 #include "arch/timer.h"
+#include "boot/params.h"
 #include "boot/platform.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
@@ -153,6 +154,11 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	printf("boot: entered at instret %lu\n", boot_instret);
 	print_sbi();
 	print_platform();
+	params_parse();
+	if (params.help) {
+		params_print_help();
+		poweroff(0);
+	}
 
 	if (!check_h_extension(hartid)) {
 		printf("error: the H extension is missing; hvlab needs a CPU with it "
@@ -175,10 +181,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	       fs.free - frame_stats().free, frame_stats().free);
 
 	/* Traps are live since smp_init_boot_hart; now the interrupts. */
-	char arg[32];
-	unsigned long tick_hz = bootarg("tick_hz", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 100;
-	if (!tick_hz || tick_hz > 10000)
-		panic("tick_hz=%lu is out of range (1..10000)", tick_hz);
+	unsigned long tick_hz = params.tick_hz;
 	timer_init(tick_hz, isa_has_multi_extension(platform.hart[0].isa, "sstc"));
 	ipi_enable();
 	timer_start();
@@ -190,21 +193,20 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 		panic("%d harts did not come online", platform.hart_count - online);
 
 	/* The earlier chapters' self-tests, unless selftest=off (make bench). */
-	if (!bootarg("selftest", arg, sizeof(arg)) || strcmp(arg, "off")) {
+	if (strcmp(params.selftest, "off")) {
 		selftest_exceptions();
-		uint64_t seed = bootarg("seed", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0x5eed;
+		uint64_t seed = params.seed;
 		selftest_registers(seed);
 		selftest_ipis();
 		selftest_wx();
 		selftest_gstage();
-		unsigned long window_ms =
-		    bootarg("timer_ms", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 100;
+		unsigned long window_ms = params.timer_ms;
 		selftest_timer(window_ms);
 	}
-	if (bootarg("panic", arg, sizeof(arg)))
-		selftest_panic(arg);
-	if (bootarg("lockcheck", arg, sizeof(arg)))
-		selftest_lock_misuse(arg);
+	if (params.panic[0])
+		selftest_panic(params.panic);
+	if (params.lockcheck[0])
+		selftest_lock_misuse(params.lockcheck);
 
 	int created = 0;
 	for (int i = 0; i < nvms; i++)
@@ -212,8 +214,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	if (created) {
 		printf("vms: %d running on %d harts, time slice %lu us\n", created, online,
 		       1000000 / tick_hz);
-		unsigned long run_ms =
-		    bootarg("run_ms", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0;
+		unsigned long run_ms = params.run_ms;
 		sched_start(run_ms ? time_now() + run_ms * (platform.timebase_frequency / 1000)
 		                   : 0);
 	}

@@ -4,6 +4,7 @@
 #include "arch/ipi.h"
 #include "arch/timer.h"
 #include "boot/hart.h"
+#include "boot/params.h"
 #include "boot/platform.h"
 #include "boot/smp.h"
 #include "lib/panic.h"
@@ -82,7 +83,7 @@ static bool wait_online(unsigned index)
 int smp_start_secondaries(void)
 {
 	int online = 1;
-	bool stale = bootarg("hsm_stale", NULL, 0);
+	bool stale = params.hsm_stale;
 	for (int i = 0; i < platform.hart_count; i++) {
 		unsigned long hartid = platform.hart[i].hartid;
 		if (hartid == harts[0].hartid)

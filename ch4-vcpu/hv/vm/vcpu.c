@@ -12,7 +12,6 @@
 #include "vm/vm.h"
 
 void fp_save(struct fp_state *s);
-bool hart_has_senvcfg; /* vm_hart_init finds out */
 void fp_restore(const struct fp_state *s);
 
 void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned long a1)

@@ -72,25 +72,35 @@ enum vcpu_state {
 
 struct vcpu {
 	struct vcpu_context ctx; /* first: switch.S takes a pointer to it */
-	struct vs_csrs vs;
-	struct fp_state fp;
-	unsigned long hvip; /* virtual interrupts pending for the guest */
+
+	/* Set when the VM is created, then read-only. */
 	struct vm *vm;
 	unsigned id; /* the guest's hart id */
-	volatile enum vcpu_state state;
-	volatile int running_on;    /* hart index, or -1; written under the scheduler's lock */
-	int fp_hart;                /* the hart whose FP registers hold ours, or -1 */
-	volatile bool runnable;     /* started, and not running anywhere */
-	uint64_t timer_deadline;    /* SBI set_timer; ~0 when disarmed */
-	volatile int ipi_pending;   /* SBI IPI: raise VSSIP at the next entry (int: amoswap.w) */
-	volatile int fence_pending; /* SBI RFENCE: flush before the next entry */
-	unsigned long slices;       /* times it was scheduled in */
+
+	/* The hart that runs it, without a lock: nobody else touches them
+	 * while it runs, and it is the only one that runs it. */
+	struct vs_csrs vs;
+	struct fp_state fp;
+	unsigned long hvip;      /* virtual interrupts pending for the guest */
+	int fp_hart;             /* the hart whose FP registers hold ours, or -1 */
+	uint64_t timer_deadline; /* SBI set_timer; ~0 when disarmed */
+	unsigned long slices;    /* times it was scheduled in */
+	unsigned long exits;
 	/* Its console output, gathered into a line that is printed whole with
 	 * the [vmN] prefix: one buffer a vCPU, so that two vCPUs writing at
 	 * once do not mix inside a line. */
 	char line[128];
 	unsigned line_len;
-	unsigned long exits;
+
+	/* The scheduler's lock (vm/sched.c): its HSM state and where it runs. */
+	volatile enum vcpu_state state;
+	volatile int running_on; /* hart index, or -1 */
+	volatile bool runnable;  /* started, and not running anywhere */
+
+	/* Requests from other harts, posted atomically and taken by the hart
+	 * that runs it before it enters the guest (vcpu_prepare_entry). */
+	volatile int ipi_pending;   /* SBI IPI: raise VSSIP at the next entry (int: amoswap.w) */
+	volatile int fence_pending; /* SBI RFENCE: flush before the next entry */
 };
 
 /* Resets the guest registers for a (re)start at `pc` with a0, a1. */

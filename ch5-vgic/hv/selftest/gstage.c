@@ -6,6 +6,7 @@
  * and writes it through the guest's eyes. */
 #include "arch/hext.h"
 #include "boot/hart.h"
+#include "boot/params.h"
 #include "boot/platform.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -87,13 +88,10 @@ static void probe(const struct gstage *gs, const struct range *r, uint64_t nonce
 
 void selftest_gstage(void)
 {
-	char layout[160], arg[32];
+	const char *layout = params.gstage[0] ? params.gstage : DEFAULT_LAYOUT;
 	struct range ranges[MAX_RANGES];
-	if (!bootarg("gstage", layout, sizeof(layout)))
-		memcpy(layout, DEFAULT_LAYOUT, sizeof(DEFAULT_LAYOUT));
-	uint64_t nonce = bootarg("nonce", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0x1234;
-	uint64_t unmapped =
-	    bootarg("unmapped", arg, sizeof(arg)) ? strtoul(arg, NULL, 0) : 0x40000000;
+	uint64_t nonce = params.nonce;
+	uint64_t unmapped = params.unmapped;
 	int n = parse_layout(layout, ranges);
 	if (n <= 0) {
 		printf("gstage: bad layout \"%s\" (GPA:SIZE:PERMS,...)\n", layout);

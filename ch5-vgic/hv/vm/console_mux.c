@@ -14,6 +14,7 @@
 #include "boot/platform.h"
 #include "dev/plic.h"
 #include "dev/uart.h"
+#include "boot/params.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vm/console_mux.h"
@@ -108,6 +109,7 @@ static void run_command(char *cmd)
 		printf("focus N    leaves the prompt; input goes to VM N\n");
 		printf("exit       leaves the prompt for the next running VM\n");
 		print_keys();
+		params_print_help();
 	} else if (!strcmp(cmd, "vms")) {
 		list_vms();
 	} else if (!strcmp(cmd, "stop")) {

@@ -73,40 +73,50 @@ enum vcpu_state {
 
 struct vcpu {
 	struct vcpu_context ctx; /* first: switch.S takes a pointer to it */
+
+	/* Set when the VM is created, then read-only. */
+	struct vm *vm;
+	unsigned id; /* the guest's hart id */
+
+	/* The hart that runs it, without a lock: nobody else touches them
+	 * while it runs, and it is the only one that runs it. */
 	struct vs_csrs vs;
 	struct fp_state fp;
 	/* The guest's interrupts, as hvip will say at the next entry: VSSIP
 	 * (the guest may clear it itself), VSEIP and, without Sstc, VSTIP. */
 	unsigned long hvip;
-	struct vm *vm;
-	unsigned id; /* the guest's hart id */
-	volatile enum vcpu_state state;
-	volatile int running_on;    /* hart index, or -1; written under the scheduler's lock */
-	int fp_hart;                /* the hart whose FP registers hold ours, or -1 */
-	volatile bool runnable;     /* started, and not running anywhere */
-	uint64_t timer_deadline;    /* SBI set_timer; ~0 when disarmed (vm/vtimer.c) */
-	volatile int ipi_pending;   /* SBI IPI: raise VSSIP at the next entry (int: amoswap.w) */
-	volatile int fence_pending; /* SBI RFENCE: flush before the next entry */
-	volatile bool vseip;        /* the vPLIC's output for this vCPU's context */
-	bool wfi;                   /* it executed WFI: the scheduler decides whether it waits */
-	volatile bool waiting;      /* in WFI until it has an interrupt; not runnable */
-	volatile bool boosted;      /* got an interrupt while not running: picked first */
-	/* What it may still run before the round-robin cursor comes round to
-	 * it again, in `time` units (vm/sched.c); under the scheduler's lock. */
-	unsigned long credit;
-	uint64_t timer_reached; /* the last deadline acted on: no new event again */
-	/* In the scheduler's timer queue (vm/sched.c), under its lock. */
-	bool timer_queued;
-	uint64_t timer_wake;
-	struct vcpu *timer_next;
-	unsigned long slices; /* times it was scheduled in */
+	int fp_hart;             /* the hart whose FP registers hold ours, or -1 */
+	uint64_t timer_deadline; /* SBI set_timer; ~0 when disarmed (vm/vtimer.c) */
+	bool wfi;                /* it executed WFI: the scheduler decides whether it waits */
+	unsigned long slices;    /* times it was scheduled in */
+	unsigned long exits;
 	/* Its console output, gathered into a line that is printed whole with
 	 * the [vmN] prefix: one buffer a vCPU, so that two vCPUs writing at
 	 * once do not mix inside a line. */
 	char line[128];
 	unsigned line_len;
 	bool line_open; /* part of the line is on the screen already */
-	unsigned long exits;
+
+	/* The scheduler's lock (vm/sched.c): its HSM state, where it runs,
+	 * whether it waits, and its place in the timer queue. */
+	volatile enum vcpu_state state;
+	volatile int running_on; /* hart index, or -1 */
+	volatile bool runnable;  /* started, and not running anywhere */
+	volatile bool waiting;   /* in WFI until it has an interrupt; not runnable */
+	volatile bool boosted;   /* got an interrupt while not running: picked first */
+	/* What it may still run before the round-robin cursor comes round to
+	 * it again, in `time` units. */
+	unsigned long credit;
+	uint64_t timer_reached; /* the last deadline acted on: no new event again */
+	bool timer_queued;
+	uint64_t timer_wake;
+	struct vcpu *timer_next;
+
+	/* Requests from other harts, posted atomically and taken by the hart
+	 * that runs it before it enters the guest (vcpu_prepare_entry). */
+	volatile int ipi_pending;   /* SBI IPI: raise VSSIP at the next entry (int: amoswap.w) */
+	volatile int fence_pending; /* SBI RFENCE: flush before the next entry */
+	volatile bool vseip;        /* the vPLIC's output for this vCPU's context (its lock) */
 };
 
 /* Resets the guest registers for a (re)start at `pc` with a0, a1. */

@@ -1,0 +1,26 @@
+/* The hypervisor's command line: the words of /chosen's bootargs that are
+ * its parameters, each described once in boot/params.c (name, kind,
+ * default, range, help), parsed once at boot into `params`, and listed by
+ * the bootarg `help` (and the console's `help`, from ch5 on). The rest of
+ * the line (vm=..., vmN.KEY=..., anything else) is left to whoever reads
+ * it: vm/config.c, or a guest. */
+#ifndef BOOT_PARAMS_H
+#define BOOT_PARAMS_H
+
+#include <stdbool.h>
+
+struct params {
+	bool help;      /* list the parameters and stop */
+	bool hsm_stale; /* start secondary harts the way a firmware race does */
+};
+
+extern struct params params;
+
+/* Fills `params` from the bootargs (platform.bootargs: after dt_discover);
+ * a value out of range or not among the choices panics, naming the
+ * parameter and what it takes. */
+void params_parse(void);
+/* One line a parameter: name=default, then what it does. */
+void params_print_help(void);
+
+#endif
