@@ -16,7 +16,8 @@ struct platform platform;
  * up here. The walk is libfdt's fdt_next_tag, which checks every tag, name
  * and length against the blob's bounds, and fdt_get_string for the property
  * names: what is recorded has been validated once. The record holds
- * offsets into the blob, which stays where it is (its frames are reserved). */
+ * offsets into the blob, which stays where it is (its frames are reserved).
+ * QEMU's virt machine with 8 harts has some 55 nodes and 240 properties. */
 #define MAX_DT_NODES 128
 #define MAX_DT_PROPS 512
 #define MAX_DT_DEPTH 16
