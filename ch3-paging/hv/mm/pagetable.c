@@ -72,12 +72,18 @@ int pt_map(struct pagetable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64
 				    size >= LEVEL_SIZE(level))
 					break;
 		uint64_t *pte = walk(pt, va, level, true);
-		if (!pte || (*pte & PTE_V))
+		if (!pte)
 			return -1;
-		*pte = PA_TO_PTE(pa) | leaf;
-		va += LEVEL_SIZE(level);
-		pa += LEVEL_SIZE(level);
-		size -= LEVEL_SIZE(level);
+		/* The entries that follow in the same table, one walk for all of
+		 * them: until the end of the table, or of `size` at this level. */
+		do {
+			if (*pte & PTE_V)
+				return -1;
+			*pte++ = PA_TO_PTE(pa) | leaf;
+			va += LEVEL_SIZE(level);
+			pa += LEVEL_SIZE(level);
+			size -= LEVEL_SIZE(level);
+		} while (size >= LEVEL_SIZE(level) && pt_index(pt, va, level));
 	}
 	return 0;
 }

@@ -27,11 +27,17 @@ _start:
 	la	sp, hart_stacks + HART_STACK_SIZE
 	la	t0, __bss_start
 	la	t1, __bss_end
-1:	bgeu	t0, t1, 2f	/* 16 bytes a turn: the linker script aligns both ends to 16 */
-	sd	zero, 0(t0)
+	bgeu	t0, t1, 2f
+1:	sd	zero, 0(t0)	/* 64 bytes a turn: the linker script aligns both ends to 64 */
 	sd	zero, 8(t0)
-	addi	t0, t0, 16
-	j	1b
+	sd	zero, 16(t0)
+	sd	zero, 24(t0)
+	sd	zero, 32(t0)
+	sd	zero, 40(t0)
+	sd	zero, 48(t0)
+	sd	zero, 56(t0)
+	addi	t0, t0, 64
+	bltu	t0, t1, 1b
 2:
 	/* LAB 1 END */
 	la	t0, boot_instret

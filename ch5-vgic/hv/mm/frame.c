@@ -102,6 +102,20 @@ void frame_init(void)
 	/* LAB 3 END */
 }
 
+/* Frames are handed out zeroed: no guest may see what another left there,
+ * nor a page table stale entries. 256 bytes a turn: zeroing a guest's RAM is
+ * most of the boot time (make bench), and the loop's own two instructions
+ * are then 1/17 of it. */
+static void zero_frames(uint64_t pa, unsigned long count)
+{
+	uint64_t *q = (uint64_t *)pa, *end = q + count * (PAGE_SIZE / sizeof(*q));
+	for (; q < end; q += 32) {
+#pragma GCC unroll 32
+		for (int i = 0; i < 32; i++)
+			q[i] = 0;
+	}
+}
+
 static inline uint64_t take(unsigned long first, unsigned long count)
 {
 	for (unsigned long i = first; i < first + count; i++)
@@ -109,7 +123,7 @@ static inline uint64_t take(unsigned long first, unsigned long count)
 	stats.free -= count;
 	hint = first + count;
 	uint64_t pa = base + ((uint64_t)first << PAGE_SHIFT);
-	memset((void *)pa, 0, count << PAGE_SHIFT);
+	zero_frames(pa, count);
 	return pa;
 }
 
