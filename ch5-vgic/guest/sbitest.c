@@ -45,7 +45,7 @@ static void check_reflection(void)
 	printf("trap: csrr cycle -> scause %lu stval 0x%lx\n", trap_cause, trap_tval);
 	trap_cause = 0;
 	/* hgatp from VS-mode: a hypervisor CSR, likewise */
-	asm volatile(".option push\n.option norvc\n csrr %0, 0x680\n.option pop"
+	asm volatile(".option push\n.option norvc\n csrr %0, hgatp\n.option pop"
 	             : "=r"(v)::"t0", "t1");
 	printf("trap: csrr hgatp -> scause %lu stval 0x%lx\n", trap_cause, trap_tval);
 	trap_cause = 0;

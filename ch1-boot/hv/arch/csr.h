@@ -12,38 +12,43 @@
 #define SIE_STIE (1UL << 5)
 #define SIE_SEIE (1UL << 9)
 
+/* Two levels, so that a macro argument is expanded before it becomes a
+ * string: csr_read(CSR_STIMECMP) reads "0x14d", csr_read(sstatus) "sstatus". */
+#define XSTR(x) #x
+#define STR(x)  XSTR(x)
+
 #ifndef __ASSEMBLY__
 
-#define csr_read(csr)                                                 \
-	({                                                            \
-		unsigned long __v;                                    \
-		asm volatile("csrr %0, " #csr : "=r"(__v)::"memory"); \
-		__v;                                                  \
+#define csr_read(csr)                                                     \
+	({                                                                \
+		unsigned long __v;                                        \
+		asm volatile("csrr %0, " STR(csr) : "=r"(__v)::"memory"); \
+		__v;                                                      \
 	})
 
-#define csr_write(csr, val)                                               \
-	({                                                                \
-		unsigned long __v = (unsigned long)(val);                 \
-		asm volatile("csrw " #csr ", %0" ::"rK"(__v) : "memory"); \
+#define csr_write(csr, val)                                                   \
+	({                                                                    \
+		unsigned long __v = (unsigned long)(val);                     \
+		asm volatile("csrw " STR(csr) ", %0" ::"rK"(__v) : "memory"); \
 	})
 
-#define csr_set(csr, val)                                                 \
-	({                                                                \
-		unsigned long __v = (unsigned long)(val);                 \
-		asm volatile("csrs " #csr ", %0" ::"rK"(__v) : "memory"); \
+#define csr_set(csr, val)                                                     \
+	({                                                                    \
+		unsigned long __v = (unsigned long)(val);                     \
+		asm volatile("csrs " STR(csr) ", %0" ::"rK"(__v) : "memory"); \
 	})
 
-#define csr_clear(csr, val)                                               \
-	({                                                                \
-		unsigned long __v = (unsigned long)(val);                 \
-		asm volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory"); \
+#define csr_clear(csr, val)                                                   \
+	({                                                                    \
+		unsigned long __v = (unsigned long)(val);                     \
+		asm volatile("csrc " STR(csr) ", %0" ::"rK"(__v) : "memory"); \
 	})
 
 /* Clears bits and returns the CSR's value from before, in one instruction. */
 #define csr_read_clear(csr, val)                          \
 	({                                                \
 		unsigned long __old;                      \
-		asm volatile("csrrc %0, " #csr ", %1"     \
+		asm volatile("csrrc %0, " STR(csr) ", %1" \
 		             : "=r"(__old)                \
 		             : "rK"((unsigned long)(val)) \
 		             : "memory");                 \

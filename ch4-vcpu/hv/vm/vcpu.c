@@ -50,7 +50,7 @@ void vcpu_load(struct vcpu *v)
 	csr_write(hstatus, v->ctx.hstatus);
 	csr_write(scounteren, vs->scounteren);
 	if (hart_has_senvcfg)
-		csr_write(0x10a, vs->senvcfg);
+		csr_write(CSR_SENVCFG, vs->senvcfg);
 	gstage_activate(&v->vm->gs);
 	/* Translations cached for the guest's own page tables may belong to
 	 * another vCPU, or be this one's from before it ran elsewhere: drop
@@ -84,7 +84,7 @@ void vcpu_put(struct vcpu *v)
 	v->ctx.hstatus = csr_read(hstatus);
 	vs->scounteren = csr_read(scounteren);
 	if (hart_has_senvcfg)
-		vs->senvcfg = csr_read(0x10a);
+		vs->senvcfg = csr_read(CSR_SENVCFG);
 	/* The guest changed its FP registers: keep them before another vCPU,
 	 * or this one on another hart, needs the hart's. */
 	if ((v->ctx.sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {

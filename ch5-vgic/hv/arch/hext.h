@@ -32,6 +32,12 @@
 #define HGATP_MODE_SV39X4 (8UL << 60)
 #define HGATP_VMID_SHIFT  44
 
+/* CSRs that older assemblers do not know by name (as in arch/csr.h) */
+#define CSR_HENVCFG   0x60a /* hypervisor environment configuration (privileged spec §18.2.5) */
+#define CSR_VSTIMECMP 0x24d /* the guest's timer deadline ("Sstc" extension, privileged spec) */
+
+#define HENVCFG_STCE (1UL << 63) /* Sstc for the guest: its stimecmp is vstimecmp */
+
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 

@@ -30,7 +30,7 @@ static bool probe_senvcfg(void)
 {
 	int err = PROBE_OK;
 	unsigned long val = 0, addr = 0;
-	asm volatile(EXTABLE_INSN("csrr %[val], 0x10a")
+	asm volatile(EXTABLE_INSN("csrr %[val], " STR(CSR_SENVCFG))
 	             : [val] "+r"(val), [err] "+r"(err)
 	             : [addr] "r"(addr)
 	             : "memory");
