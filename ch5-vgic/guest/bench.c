@@ -78,7 +78,7 @@ static void on_external(void)
 static void bench_interrupts(void)
 {
 	uint64_t min = ~0UL, total = 0, tick = fdt_timebase() / 10000; /* 100 us */
-	irq_on(IRQ_TIMER, on_timer);
+	irq_on(IRQ_S_TIMER, on_timer);
 	irq_enable();
 	for (int i = 0; i < IRQ_ROUNDS; i++) {
 		arm();
@@ -99,7 +99,7 @@ static void bench_interrupts(void)
 	ctx = plic_context(0);
 	plic_set_priority(uart_irq, 1);
 	plic_enable(ctx, uart_irq, true);
-	irq_on(IRQ_EXT, on_external);
+	irq_on(IRQ_S_EXT, on_external);
 	uart[1] = 0x01; /* IER: received data available */
 	min = ~0UL, total = 0;
 	arm();

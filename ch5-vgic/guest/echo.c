@@ -51,7 +51,7 @@ void guest_main(void)
 	plic_set_priority(uart_irq, 1);
 	plic_enable(ctx, uart_irq, true);
 	plic_set_threshold(ctx, 0);
-	irq_on(IRQ_EXT, on_external);
+	irq_on(IRQ_S_EXT, on_external);
 	uart[1] = 0x01; /* IER: received data available */
 	irq_enable();
 	uart_printf("echo: ready\n");
@@ -59,7 +59,7 @@ void guest_main(void)
 		WAIT_FOR(line_done);
 		irq_disable();
 		line[len] = '\0';
-		uart_printf("echo: got \"%s\" after %lu interrupts\n", line, irq_counts[IRQ_EXT]);
+		uart_printf("echo: got \"%s\" after %lu interrupts\n", line, irq_counts[IRQ_S_EXT]);
 		bool quit = !strcmp(line, "quit");
 		len = 0;
 		line_done = false;

@@ -6,7 +6,7 @@ static volatile unsigned done_cnt;
 
 static void fp_loop(unsigned long id)
 {
-	asm volatile("csrs sstatus, %0" ::"r"(1UL << 13)); /* vsstatus.FS = Initial */
+	asm volatile("csrs sstatus, %0" ::"r"(SSTATUS_FS_INIT)); /* vsstatus.FS */
 	uint64_t end = rdtime() + fdt_timebase() * 2;
 	unsigned long bad = 0, iters = 0;
 	for (unsigned long i = 1; rdtime() < end; i++) {

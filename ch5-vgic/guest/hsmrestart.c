@@ -17,7 +17,7 @@ void guest_secondary(unsigned long hartid, unsigned long opaque)
 	}
 	starts = opaque;
 	/* identity gigapage over RAM, then the MMU on */
-	asm volatile("csrw satp, %0; sfence.vma" ::"r"((8UL << 60) | ((unsigned long)root >> 12))
+	asm volatile("csrw satp, %0; sfence.vma" ::"r"(SATP_MODE_SV39 | ((unsigned long)root >> 12))
 	             : "memory");
 	sbi_call(SBI_EXT_HSM, 1, 0, 0, 0);
 }

@@ -21,7 +21,7 @@ static inline unsigned long this_vcpu(void)
 static void on_ipi(void)
 {
 	unsigned long h = this_vcpu();
-	asm volatile("csrc sip, %0" ::"r"(1UL << IRQ_SOFT));
+	asm volatile("csrc sip, %0" ::"r"(SIP_SSIP));
 	received[h]++;
 	if (h != 0) {
 		__atomic_add_fetch(&answers, 1, __ATOMIC_ACQ_REL);
@@ -32,7 +32,7 @@ static void on_ipi(void)
 static void setup(unsigned long hart)
 {
 	asm volatile("csrw sscratch, %0" ::"r"(hart));
-	irq_on(IRQ_SOFT, on_ipi);
+	irq_on(IRQ_S_SOFT, on_ipi);
 	irq_enable();
 }
 

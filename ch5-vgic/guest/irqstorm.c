@@ -11,9 +11,6 @@
  * it must keep their share of the harts all the same. */
 #include "guest.h"
 
-#define SIE_SSIE (1UL << 1)
-#define SIE_STIE (1UL << 5)
-#define SIE_SEIE (1UL << 9)
 #define IER_THRI 0x02
 
 static char mode[8] = "timer";

@@ -9,8 +9,6 @@
 
 #include "guest.h"
 
-#define SIP_STIP (1UL << 5)
-
 struct call {
 	const char *what;
 	unsigned long eid, fid, a0, a1, a2;

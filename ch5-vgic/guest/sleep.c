@@ -14,7 +14,7 @@ static void on_timer(void)
 void guest_main(void)
 {
 	unsigned long ms = bootarg_ulong("ms", 1000), wakeups = 0;
-	irq_on(IRQ_TIMER, on_timer);
+	irq_on(IRQ_S_TIMER, on_timer);
 	uint64_t start = rdtime();
 	sbi_set_timer(start + ms * (fdt_timebase() / 1000));
 	while (!rang) {

@@ -41,7 +41,7 @@ static void run_schedule(unsigned long hart)
 {
 	uint64_t nonce = bootarg_ulong("nonce", 1), tb = fdt_timebase();
 	asm volatile("csrw sscratch, %0" ::"r"(hart));
-	irq_on(IRQ_TIMER, on_timer);
+	irq_on(IRQ_S_TIMER, on_timer);
 	irq_enable();
 	for (unsigned step = 0; step < STEPS; step++) {
 		/* 1 ms to 21 ms ahead */

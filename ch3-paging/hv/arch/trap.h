@@ -4,6 +4,8 @@
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
 
+#include "arch/csr.h"
+
 /* Frame layout, shared with trap.S: x1..x31 at their register number,
  * then the trap CSRs. The slot of x0 is unused. */
 #define FRAME_REG(n)  ((n)*8)
@@ -13,9 +15,8 @@
 #define FRAME_STVAL   (35 * 8)
 #define FRAME_SIZE    (36 * 8)
 
-#define SCAUSE_INTERRUPT (1UL << 63)
-
-/* Exception codes (scause with the interrupt bit clear), table 10.2 */
+/* Exception codes (scause with the interrupt bit clear), table 10.2; the
+ * interrupt codes, which are CSR bit numbers too, are in arch/csr.h. */
 #define EXC_INST_MISALIGNED  0
 #define EXC_INST_ACCESS      1
 #define EXC_ILLEGAL_INST     2
@@ -34,14 +35,6 @@
 #define EXC_LOAD_GUEST_PAGE  21
 #define EXC_VIRTUAL_INST     22
 #define EXC_STORE_GUEST_PAGE 23
-
-/* Interrupt codes (scause with the interrupt bit set) */
-#define IRQ_S_SOFT   1
-#define IRQ_VS_SOFT  2
-#define IRQ_S_TIMER  5
-#define IRQ_VS_TIMER 6
-#define IRQ_S_EXT    9
-#define IRQ_VS_EXT   10
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>

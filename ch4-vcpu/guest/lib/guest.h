@@ -3,6 +3,14 @@
 #ifndef GUEST_H
 #define GUEST_H
 
+/* The hypervisor's own definitions of the S-mode CSRs and their bits,
+ * which are the guest's too (it runs in VS-mode, which looks like S). */
+#include "arch/csr.h"
+
+#define GUEST_MAX_HARTS  8 /* start.S gives each its stack */
+#define GUEST_STACK_SIZE 0x2000
+
+#ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,4 +110,5 @@ void guest_main(void);
 void guest_secondary(unsigned long hartid, unsigned long opaque);
 extern char secondary_start[];
 
+#endif /* __ASSEMBLY__ */
 #endif

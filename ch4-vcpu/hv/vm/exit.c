@@ -19,8 +19,6 @@
 #include "vm/sbi.h"
 #include "vm/vm.h"
 
-#define BIT(n) (1UL << (n))
-
 /* senvcfg exists from privileged spec 1.12 on; reading it on an older hart
  * is an illegal instruction, which the fixup table turns into an answer. */
 static bool probe_senvcfg(void)

@@ -3,6 +3,14 @@
 #ifndef GUEST_H
 #define GUEST_H
 
+/* The hypervisor's own definitions of the S-mode CSRs and their bits,
+ * which are the guest's too (it runs in VS-mode, which looks like S). */
+#include "arch/csr.h"
+
+#define GUEST_MAX_HARTS  8 /* start.S gives each its stack */
+#define GUEST_STACK_SIZE 0x2000
+
+#ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,12 +64,8 @@ static inline uint64_t rdinstret(void)
 	return t;
 }
 
-#define GUEST_MAX_HARTS 8 /* as start.S */
-
-/* Interrupts: causes (scause without its top bit) and their handlers. */
-#define IRQ_SOFT   1
-#define IRQ_TIMER  5
-#define IRQ_EXT    9
+/* Interrupts: causes (scause without its top bit: csr.h's IRQ_S_*) and
+ * their handlers. */
 #define IRQ_CAUSES 16
 typedef void (*irq_handler_fn)(void);
 /* Taken so far, by cause. */
@@ -71,10 +75,6 @@ void irq_on(unsigned cause, irq_handler_fn fn);
 /* sstatus.SIE */
 void irq_enable(void);
 void irq_disable(void);
-static inline void wfi(void)
-{
-	asm volatile("wfi" ::: "memory");
-}
 /* Waits in WFI until `cond` holds. The check runs with interrupts off, so
  * that one cannot slip in between it and the WFI (which wakes for a
  * pending interrupt whatever sstatus.SIE says); they are taken after. */
@@ -153,4 +153,5 @@ void guest_main(void);
 void guest_secondary(unsigned long hartid, unsigned long opaque);
 extern char secondary_start[];
 
+#endif /* __ASSEMBLY__ */
 #endif

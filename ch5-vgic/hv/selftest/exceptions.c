@@ -79,7 +79,6 @@ static void expect(void (*raise)(void), const char *name, unsigned long causes)
 }
 
 #define EXPECT(fn, causes) expect(fn, #fn, causes)
-#define BIT(n)             (1UL << (n))
 
 void selftest_exceptions(void)
 {

@@ -22,8 +22,6 @@
 #include "vm/vm.h"
 #include "vm/vtimer.h"
 
-#define BIT(n) (1UL << (n))
-
 /* senvcfg exists from privileged spec 1.12 on; reading it on an older hart
  * is an illegal instruction, which the fixup table turns into an answer. */
 static bool probe_senvcfg(void)
@@ -93,8 +91,6 @@ static void reflect_illegal(struct vcpu *v)
 		insn = 0;
 	vcpu_inject_exception(v, EXC_ILLEGAL_INST, insn);
 }
-
-#define INSN_WFI 0x10500073u
 
 /* A virtual-instruction exit for WFI from VS-mode (hstatus.VTW): the vCPU
  * gives up its hart, and the scheduler keeps it waiting until it has an

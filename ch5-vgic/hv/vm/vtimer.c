@@ -75,8 +75,6 @@ bool vtimer_due(const struct vcpu *v)
 	return time_now() >= v->timer_deadline;
 }
 
-#define VSIE_STIE (1UL << 5)
-
 /* A vCPU whose timer, when it fires, must bring it onto a hart: it waits
  * in WFI or for its turn, has its timer interrupt enabled, and its deadline
  * was not acted on yet (reaching it is an event once: a deadline left in
