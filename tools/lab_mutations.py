@@ -94,9 +94,11 @@ MUTATIONS = [
     Mutation(4, "hv/vm/mmio.c", "decode the access",
              "loads never sign-extended", "value = a.sign_extend ?", "value = false ?"),
     Mutation(4, "hv/vm/sbi.c", "find the extension",
-             "a0 and a1 swapped", "regs[10] = (unsigned long)ret.error;\n\t\tregs[11] = "
-             "(unsigned long)ret.value;", "regs[10] = (unsigned long)ret.value;\n\t\tregs[11] "
-             "= (unsigned long)ret.error;"),
+             "a0 and a1 swapped",
+             "regs[REG_A0] = (unsigned long)ret.error;\n"
+             "\t\tregs[REG_A1] = (unsigned long)ret.value;",
+             "regs[REG_A0] = (unsigned long)ret.value;\n"
+             "\t\tregs[REG_A1] = (unsigned long)ret.error;"),
     Mutation(4, "hv/vm/sched.c", "round-robin",
              "the cursor never moves (the first VM always wins)", "cursor = slot;", "(void)0;"),
     Mutation(4, "hv/vm/vcpu.c", "raise an exception in VS-mode",

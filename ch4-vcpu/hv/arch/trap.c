@@ -70,19 +70,24 @@ unsigned instruction_length(unsigned long pc)
 	return (low & 3) == 3 ? 4 : 2;
 }
 
-void trap_dump_registers(const struct trap_frame *f)
+const char *reg_name(unsigned n)
 {
 	static const char *const names[32] = {
 	    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
 	    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
 	    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 	};
+	return n < 32 ? names[n] : "?";
+}
+
+void trap_dump_registers(const struct trap_frame *f)
+{
 	for (int i = 1; i < 32; i += 4) {
 		char line[128];
 		int n = 0;
 		for (int j = i; j < i + 4 && j < 32; j++)
 			n += snprintf(line + n, sizeof(line) - (unsigned long)n, "%s%-4s 0x%016lx",
-			              j == i ? "" : "  ", names[j], f->regs[j]);
+			              j == i ? "" : "  ", reg_name((unsigned)j), f->regs[j]);
 		printf("%s\n", line);
 	}
 }

@@ -20,8 +20,8 @@ void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned lon
 	memset(&v->ctx.regs, 0, sizeof(v->ctx.regs));
 	memset(&v->vs, 0, sizeof(v->vs));
 	memset(&v->fp, 0, sizeof(v->fp));
-	v->ctx.regs[10] = a0;
-	v->ctx.regs[11] = a1;
+	v->ctx.regs[REG_A0] = a0;
+	v->ctx.regs[REG_A1] = a1;
 	v->ctx.sepc = pc;
 	/* sret goes to VS-mode (SPP = 1) with V = 1 (hstatus.SPV); the guest
 	 * may use FP once it enables it in its own sstatus (vsstatus.FS). */

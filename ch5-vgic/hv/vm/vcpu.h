@@ -23,13 +23,14 @@
 
 #include "arch/hext.h"
 #include "arch/timer.h"
+#include "arch/trap.h"
 #include "vm/vtimer.h"
 
 struct vm;
 
 /* What the world switch saves and restores. */
 struct vcpu_context {
-	unsigned long regs[32]; /* guest x1..x31; regs[0] unused */
+	unsigned long regs[32]; /* guest x1..x31, regs[REG_RA] on; regs[0] unused */
 	/* The hypervisor's, while the guest runs (not gp: it is built with
 	 * -mno-relax and never uses it). */
 	unsigned long host_sp, host_ra, host_tp, host_s[12];
@@ -41,6 +42,7 @@ struct vcpu_context {
 	unsigned long scause, stval, htval, htinst;
 };
 
+_Static_assert(offsetof(struct vcpu_context, regs) == CTX_REG(0), "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, host_sp) == CTX_HOST_SP, "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, host_s) == CTX_HOST_S(0), "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, host_tp) == CTX_HOST_TP, "switch.S offsets");
