@@ -13,7 +13,7 @@ static inline void null_sbi_call(void)
 {
 	register unsigned long a0 asm("a0");
 	register unsigned long a1 asm("a1");
-	register unsigned long a6 asm("a6") = 0;
+	register unsigned long a6 asm("a6") = SBI_EXT_BASE_GET_SPEC_VERSION;
 	register unsigned long a7 asm("a7") = SBI_EXT_BASE;
 	asm volatile("ecall" : "=r"(a0), "=r"(a1) : "r"(a6), "r"(a7) : "memory");
 }

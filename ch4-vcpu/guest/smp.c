@@ -8,7 +8,7 @@ void guest_secondary(unsigned long hartid, unsigned long opaque)
 {
 	printf("vcpu %lu online, opaque 0x%lx\n", hartid, opaque);
 	__atomic_add_fetch(&online, 1, __ATOMIC_ACQ_REL);
-	sbi_call(SBI_EXT_HSM, 1, 0, 0, 0); /* hart_stop */
+	sbi_call(SBI_EXT_HSM, SBI_EXT_HSM_HART_STOP, 0, 0, 0);
 }
 
 void guest_main(void)
@@ -20,8 +20,8 @@ void guest_main(void)
 		if (i == 0)
 			continue;
 		struct sbiret r =
-		    sbi_call(SBI_EXT_HSM, 0, (unsigned long)i, (unsigned long)secondary_start,
-		             nonce ^ (unsigned long)i);
+		    sbi_call(SBI_EXT_HSM, SBI_EXT_HSM_HART_START, (unsigned long)i,
+		             (unsigned long)secondary_start, nonce ^ (unsigned long)i);
 		if (r.error)
 			printf("hart_start(%d) failed: %ld\n", i, r.error);
 	}

@@ -30,7 +30,7 @@ static void storm(unsigned long hart)
 		asm volatile("csrs sie, %0" ::"r"(SIE_SSIE));
 		unsigned long next = (hart + 1) % cpus;
 		for (; run_clock_tick(&clock) < until; n++)
-			sbi_call(SBI_EXT_IPI, 0, 1UL << next, 0, 0);
+			sbi_call(SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, 1UL << next, 0, 0);
 	} else if (!strcmp(mode, "plic")) {
 		asm volatile("csrs sie, %0" ::"r"(SIE_SEIE));
 		for (; run_clock_tick(&clock) < until; n++) {
@@ -52,7 +52,7 @@ void guest_secondary(unsigned long hartid, unsigned long opaque)
 {
 	(void)opaque;
 	storm(hartid);
-	sbi_call(SBI_EXT_HSM, 1, 0, 0, 0);
+	sbi_call(SBI_EXT_HSM, SBI_EXT_HSM_HART_STOP, 0, 0, 0);
 }
 
 void guest_main(void)
@@ -71,7 +71,7 @@ void guest_main(void)
 		plic_set_threshold(ctx, 0);
 	}
 	for (unsigned long h = 1; h < cpus; h++)
-		sbi_call(SBI_EXT_HSM, 0, h, (unsigned long)secondary_start, 0);
+		sbi_call(SBI_EXT_HSM, SBI_EXT_HSM_HART_START, h, (unsigned long)secondary_start, 0);
 	storm(0);
 	while (done < cpus)
 		;

@@ -74,14 +74,15 @@ void guest_secondary(unsigned long hartid, unsigned long opaque)
 {
 	(void)opaque;
 	run_schedule(hartid);
-	sbi_call(SBI_EXT_HSM, 1, 0, 0, 0);
+	sbi_call(SBI_EXT_HSM, SBI_EXT_HSM_HART_STOP, 0, 0, 0);
 }
 
 void guest_main(void)
 {
 	int cpus = fdt_cpu_count();
 	for (int i = 1; i < cpus; i++)
-		sbi_call(SBI_EXT_HSM, 0, (unsigned long)i, (unsigned long)secondary_start, 0);
+		sbi_call(SBI_EXT_HSM, SBI_EXT_HSM_HART_START, (unsigned long)i,
+		         (unsigned long)secondary_start, 0);
 	run_schedule(0);
 	while (finished < (unsigned)cpus)
 		;

@@ -23,7 +23,8 @@ void panic(const char *fmt, ...)
 	if (!__atomic_compare_exchange_n(&panicking, &owner, me, false, __ATOMIC_ACQ_REL,
 	                                 __ATOMIC_ACQUIRE)) {
 		if (owner == me)
-			sbi_system_reset(SBI_SRST_SHUTDOWN, SBI_SRST_REASON_SYSFAIL);
+			sbi_system_reset(SBI_SRST_RESET_TYPE_SHUTDOWN,
+			                 SBI_SRST_RESET_REASON_SYSFAIL);
 		for (;;)
 			wfi();
 	}

@@ -27,15 +27,16 @@ static void print_sbi(void)
 		unsigned long id;
 		const char *name;
 	} extensions[] = {
-	    {SBI_EXT_TIME, "TIME"}, {SBI_EXT_IPI, "IPI"},   {SBI_EXT_RFNC, "RFENCE"},
+	    {SBI_EXT_TIME, "TIME"}, {SBI_EXT_IPI, "IPI"},   {SBI_EXT_RFENCE, "RFENCE"},
 	    {SBI_EXT_HSM, "HSM"},   {SBI_EXT_SRST, "SRST"}, {SBI_EXT_DBCN, "DBCN"},
 	};
 	long spec = sbi_spec_version();
 	long impl = sbi_impl_id();
 	long impl_version = sbi_impl_version();
 
-	printf("sbi: spec v%ld.%ld, implementation %s (id %ld) v%ld.%ld\n", (spec >> 24) & 0x7f,
-	       spec & 0xffffff, sbi_impl_name(impl), impl, impl_version >> 16,
+	printf("sbi: spec v%ld.%ld, implementation %s (id %ld) v%ld.%ld\n",
+	       (spec >> SBI_SPEC_VERSION_MAJOR_OFFSET) & SBI_SPEC_VERSION_MAJOR_MASK,
+	       spec & SBI_SPEC_VERSION_MINOR_MASK, sbi_impl_name(impl), impl, impl_version >> 16,
 	       impl_version & 0xffff);
 	for (unsigned i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++)
 		printf("sbi: extension %-6s %s\n", extensions[i].name,

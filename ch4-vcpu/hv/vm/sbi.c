@@ -36,7 +36,8 @@ void sbi_handle(struct vcpu *v)
 	if (!resume)
 		return;
 	/* The legacy extensions return their result in a0 alone. */
-	if (regs[REG_A7] == SBI_EXT_LEGACY_PUTCHAR || regs[REG_A7] == SBI_EXT_LEGACY_GETCHAR) {
+	if (regs[REG_A7] == SBI_EXT_0_1_CONSOLE_PUTCHAR ||
+	    regs[REG_A7] == SBI_EXT_0_1_CONSOLE_GETCHAR) {
 		regs[REG_A0] = (unsigned long)ret.value;
 	} else {
 		regs[REG_A0] = (unsigned long)ret.error;

@@ -29,7 +29,7 @@ void guest_trap(unsigned long scause, unsigned long sepc)
 	if (code == IRQ_S_SOFT)
 		asm volatile("csrc sip, %0" ::"r"(SIP_SSIP));
 	else if (code == IRQ_S_TIMER)
-		sbi_call(SBI_EXT_TIME, 0, ~0UL, 0, 0);
+		sbi_call(SBI_EXT_TIME, SBI_EXT_TIME_SET_TIMER, ~0UL, 0, 0);
 	else
 		asm volatile("csrc sie, %0" ::"r"(BIT(code)));
 }

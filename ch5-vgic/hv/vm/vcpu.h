@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "arch/hext.h"
+#include "arch/sbi_ecall_interface.h"
 #include "arch/timer.h"
 #include "arch/trap.h"
 #include "vm/vtimer.h"
@@ -65,12 +66,12 @@ struct fp_state {
 	uint32_t fcsr;
 };
 
-/* SBI HSM states (SBI spec §9.1) */
+/* SBI HSM states (SBI spec §9.1): hart_get_status answers them as they are */
 enum vcpu_state {
-	VCPU_STARTED = 0,
-	VCPU_STOPPED = 1,
-	VCPU_START_PENDING = 2,
-	VCPU_STOP_PENDING = 3, /* stopped, but still loaded on its hart */
+	VCPU_STARTED = SBI_HSM_STATE_STARTED,
+	VCPU_STOPPED = SBI_HSM_STATE_STOPPED,
+	VCPU_START_PENDING = SBI_HSM_STATE_START_PENDING,
+	VCPU_STOP_PENDING = SBI_HSM_STATE_STOP_PENDING, /* stopped, but still loaded on its hart */
 };
 
 struct vcpu {
