@@ -1,6 +1,7 @@
 /* Instruction counts for `make bench` (run under QEMU -icount shift=0,
  * where instret counts exactly): a null SBI call, an emulated MMIO read,
  * and where this guest's first instruction fell. */
+/* tools/bench.py parses every line this guest prints */
 #include "guest.h"
 
 extern uint64_t guest_first_instret;

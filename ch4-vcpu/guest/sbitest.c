@@ -2,6 +2,7 @@
  * specification fixes, and prints every answer as a value for the grader
  * to judge. Also checks that what the guest may not do comes back to it as
  * an illegal-instruction exception, as on real hardware. */
+/* grader: test_stage4_vcpu.py parses every line this guest prints */
 #include "guest.h"
 
 static volatile int secondary_ran;

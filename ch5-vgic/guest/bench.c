@@ -3,6 +3,7 @@
  * where this guest's first instruction fell, and how long an interrupt
  * takes to reach the guest's handler: its timer's, and its UART's for
  * bytes typed on the console (uart=N: that many). */
+/* tools/bench.py parses every line this guest prints */
 #include "guest.h"
 
 extern uint64_t guest_first_instret;

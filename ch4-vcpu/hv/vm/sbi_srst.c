@@ -20,6 +20,7 @@ SBI_HANDLER(srst)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0}; /* no reboot of a VM yet */
 	*resume = false;
 	bool failure = reason == SBI_SRST_RESET_REASON_SYSFAIL;
+	/* grader: test_stage4_vcpu.py, test_stage4_hostile.py and benign.py parse this reason */
 	vm_stop(v->vm, failure, "SBI system reset: shutdown%s", failure ? " (system failure)" : "");
 	return (struct sbiret){0, 0};
 }
