@@ -87,8 +87,8 @@ MUTATIONS = [
              "map_device(&platform.test_finisher);", "(void)0;"),
     # -- lab 4 ---------------------------------------------------------------
     Mutation(4, "hv/vm/decode.c", "decode loads and stores",
-             "c.lw zero-extended", "*a = (struct mem_access){false, true, 4, rd_rs2_prime, 2};",
-             "*a = (struct mem_access){false, false, 4, rd_rs2_prime, 2};"),
+             "c.lw zero-extended", "*a = (struct mem_access){false, true, 4, rd_rs2_prime};",
+             "*a = (struct mem_access){false, false, 4, rd_rs2_prime};"),
     Mutation(4, "hv/vm/mmio.c", "decode the access",
              "every access taken for 4 bytes", "c->sepc += length;", "c->sepc += 4;"),
     Mutation(4, "hv/vm/mmio.c", "decode the access",

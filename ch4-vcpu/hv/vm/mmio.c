@@ -18,7 +18,7 @@
 void mmio_add(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev)
 {
 	BUG_ON(vm->nmmio >= MAX_MMIO_REGIONS);
-	vm->mmio[vm->nmmio++] = (struct mmio_region){base, size, ops, dev, NULL};
+	vm->mmio[vm->nmmio++] = (struct mmio_region){base, size, ops, dev};
 }
 
 static struct mmio_region *find_region(struct vm *vm, uint64_t gpa)
