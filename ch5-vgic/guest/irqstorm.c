@@ -11,8 +11,6 @@
  * it must keep their share of the harts all the same. */
 #include "guest.h"
 
-#define IER_THRI 0x02
-
 static char mode[8] = "timer";
 static uint64_t until;
 static unsigned long cpus;
@@ -34,8 +32,8 @@ static void storm(unsigned long hart)
 	} else if (!strcmp(mode, "plic")) {
 		asm volatile("csrs sie, %0" ::"r"(SIE_SEIE));
 		for (; run_clock_tick(&clock) < until; n++) {
-			uart[1] = IER_THRI;
-			uart[1] = 0;
+			uart[UART_IER] = IER_THRI;
+			uart[UART_IER] = 0;
 		}
 	} else {
 		asm volatile("csrs sie, %0" ::"r"(SIE_STIE));

@@ -52,9 +52,9 @@ static volatile uint8_t *uart;
 
 static void uart_putc(char c)
 {
-	while (!(uart[5] & 0x20)) /* LSR.THRE */
+	while (!(uart[UART_LSR] & LSR_THRE))
 		;
-	uart[0] = (uint8_t)c;
+	uart[UART_THR] = (uint8_t)c;
 }
 
 void uart_printf(const char *fmt, ...)
