@@ -110,7 +110,7 @@ void trap_dump(const struct trap_frame *f)
 static bool expected_exception(struct trap_frame *f)
 {
 	struct hart *h = this_hart();
-	if (f->scause >= 64 || !(h->expected_exceptions & (1UL << f->scause)))
+	if (f->scause >= 64 || !(h->expected_exceptions & BIT(f->scause)))
 		return false;
 	/* LAB 2 BEGIN: report the exception and resume after the faulting instruction */
 	/* Spec: print one line, exactly "exception: <trap_cause_name()> (scause <decimal>) sepc
