@@ -190,7 +190,6 @@ static void check_decoder(uint32_t word)
 	CHECK(a.store == r.store);
 	CHECK(a.width == r.width);
 	CHECK(a.reg == r.reg);
-	CHECK(a.length == r.length);
 	if (!a.store && a.width < 8)
 		CHECK(a.sign_extend == r.sign_extend);
 }

@@ -301,7 +301,7 @@ static void check_call(struct vcpu *v, unsigned long eid, unsigned long fid, con
                        const struct vcpu_context *before, bool resumed)
 {
 	const unsigned long *r = v->ctx.regs;
-	long error = (long)r[10], value = (long)r[11];
+	long error = (long)r[REG_A0], value = (long)r[REG_A1];
 	bool legacy = eid == 0x01 || eid == 0x02;
 	if (!resumed) {
 		/* hart_stop and system reset only; their vCPU or VM is stopped */
@@ -329,10 +329,10 @@ static void check_call(struct vcpu *v, unsigned long eid, unsigned long fid, con
 		break;
 	case 0x01: /* legacy console_putchar: a0 = 0 */
 		CHECK(error == 0 && seen.nprinted == 1 && seen.printed[0] == (char)a[0]);
-		CHECK(r[11] == before->regs[11]);
+		CHECK(r[REG_A1] == before->regs[REG_A1]);
 		break;
 	case 0x02: /* legacy console_getchar: nothing to read */
-		CHECK(error == -1 && r[11] == before->regs[11]);
+		CHECK(error == -1 && r[REG_A1] == before->regs[REG_A1]);
 		break;
 	case 0x54494D45: /* TIME */
 		CHECK(error == (fid == 0 ? 0 : SBI_ERR_NOT_SUPPORTED));
@@ -462,9 +462,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The other registers: anything, so that a stray write shows. */
 		for (int i = 1; i < 32; i++)
 			v->ctx.regs[i] = 0x5a5a5a5a00000000UL | (unsigned long)i << 8 | (f ^ ext);
-		memcpy(&v->ctx.regs[10], a, sizeof(a));
-		v->ctx.regs[16] = fid;
-		v->ctx.regs[17] = eid;
+		memcpy(&v->ctx.regs[REG_A0], a, sizeof(a));
+		v->ctx.regs[REG_A6] = fid;
+		v->ctx.regs[REG_A7] = eid;
 		v->ctx.sepc = RAM_GPA + 0x100;
 		struct vcpu_context before = v->ctx;
 		memset(&seen, 0, sizeof(seen));
@@ -480,11 +480,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(
 			    stderr, "vcpu %u: eid %#lx fid %lu (%#lx, %#lx, %#lx) -> %s %ld %ld\n",
 			    v->id, eid, fid, a[0], a[1], a[2], resumed ? "resumed" : "not resumed",
-			    (long)v->ctx.regs[10], (long)v->ctx.regs[11]);
+			    (long)v->ctx.regs[REG_A0], (long)v->ctx.regs[REG_A1]);
 		if (resumed)
 			CHECK(v->ctx.sepc == before.sepc + 4);
 		for (int i = 1; i < 32; i++)
-			if (!resumed || (i != 10 && i != 11))
+			if (!resumed || (i != REG_A0 && i != REG_A1))
 				CHECK(v->ctx.regs[i] == before.regs[i]);
 		check_call(v, eid, fid, a, &before, resumed);
 	}

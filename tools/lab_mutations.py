@@ -87,16 +87,18 @@ MUTATIONS = [
              "map_device(&platform.test_finisher);", "(void)0;"),
     # -- lab 4 ---------------------------------------------------------------
     Mutation(4, "hv/vm/decode.c", "decode loads and stores",
-             "c.lw zero-extended", "*a = (struct mem_access){false, true, 4, rd_rs2_prime, 2};",
-             "*a = (struct mem_access){false, false, 4, rd_rs2_prime, 2};"),
+             "c.lw zero-extended", "*a = (struct mem_access){false, true, 4, rd_rs2_prime};",
+             "*a = (struct mem_access){false, false, 4, rd_rs2_prime};"),
     Mutation(4, "hv/vm/mmio.c", "decode the access",
              "every access taken for 4 bytes", "c->sepc += length;", "c->sepc += 4;"),
     Mutation(4, "hv/vm/mmio.c", "decode the access",
              "loads never sign-extended", "value = a.sign_extend ?", "value = false ?"),
     Mutation(4, "hv/vm/sbi.c", "find the extension",
-             "a0 and a1 swapped", "regs[10] = (unsigned long)ret.error;\n\t\tregs[11] = "
-             "(unsigned long)ret.value;", "regs[10] = (unsigned long)ret.value;\n\t\tregs[11] "
-             "= (unsigned long)ret.error;"),
+             "a0 and a1 swapped",
+             "regs[REG_A0] = (unsigned long)ret.error;\n"
+             "\t\tregs[REG_A1] = (unsigned long)ret.value;",
+             "regs[REG_A0] = (unsigned long)ret.value;\n"
+             "\t\tregs[REG_A1] = (unsigned long)ret.error;"),
     Mutation(4, "hv/vm/sched.c", "round-robin",
              "the cursor never moves (the first VM always wins)", "cursor = slot;", "(void)0;"),
     Mutation(4, "hv/vm/vcpu.c", "raise an exception in VS-mode",

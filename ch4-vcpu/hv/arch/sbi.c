@@ -16,17 +16,17 @@ struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0, 
 
 long sbi_spec_version(void)
 {
-	return sbi_ecall(SBI_EXT_BASE, 0, 0, 0, 0).value;
+	return sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_SPEC_VERSION, 0, 0, 0).value;
 }
 
 long sbi_impl_id(void)
 {
-	return sbi_ecall(SBI_EXT_BASE, 1, 0, 0, 0).value;
+	return sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_IMP_ID, 0, 0, 0).value;
 }
 
 long sbi_impl_version(void)
 {
-	return sbi_ecall(SBI_EXT_BASE, 2, 0, 0, 0).value;
+	return sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_IMP_VERSION, 0, 0, 0).value;
 }
 
 const char *sbi_impl_name(long id)
@@ -43,40 +43,40 @@ const char *sbi_impl_name(long id)
 /* Returns 0 when the extension is absent, else an extension-specific non-zero value. */
 long sbi_probe_extension(unsigned long ext)
 {
-	struct sbiret r = sbi_ecall(SBI_EXT_BASE, 3, ext, 0, 0);
+	struct sbiret r = sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_PROBE_EXT, ext, 0, 0);
 	return r.error ? 0 : r.value;
 }
 
 /* The legacy console (EID 0x01): the only output before the UART is known. */
 void sbi_legacy_putchar(int c)
 {
-	sbi_ecall(SBI_LEGACY_CONSOLE_PUTCHAR, 0, (unsigned long)c, 0, 0);
+	sbi_ecall(SBI_EXT_0_1_CONSOLE_PUTCHAR, 0, (unsigned long)c, 0, 0);
 }
 
 struct sbiret sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque)
 {
-	return sbi_ecall(SBI_EXT_HSM, 0, hartid, start_addr, opaque);
+	return sbi_ecall(SBI_EXT_HSM, SBI_EXT_HSM_HART_START, hartid, start_addr, opaque);
 }
 
 struct sbiret sbi_hart_status(unsigned long hartid)
 {
-	return sbi_ecall(SBI_EXT_HSM, 2, hartid, 0, 0);
+	return sbi_ecall(SBI_EXT_HSM, SBI_EXT_HSM_HART_GET_STATUS, hartid, 0, 0);
 }
 
 struct sbiret sbi_system_reset(uint32_t type, uint32_t reason)
 {
-	return sbi_ecall(SBI_EXT_SRST, 0, type, reason, 0);
+	return sbi_ecall(SBI_EXT_SRST, SBI_EXT_SRST_RESET, type, reason, 0);
 }
 
 /* TIME: an S-mode timer interrupt once `time` reaches the deadline. */
 struct sbiret sbi_set_timer(uint64_t deadline)
 {
-	return sbi_ecall(SBI_EXT_TIME, 0, deadline, 0, 0);
+	return sbi_ecall(SBI_EXT_TIME, SBI_EXT_TIME_SET_TIMER, deadline, 0, 0);
 }
 
 /* IPI: a supervisor software interrupt to each hart hart_mask_base + i for
  * every bit i set in hart_mask. */
 struct sbiret sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base)
 {
-	return sbi_ecall(SBI_EXT_IPI, 0, hart_mask, hart_mask_base, 0);
+	return sbi_ecall(SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, hart_mask, hart_mask_base, 0);
 }

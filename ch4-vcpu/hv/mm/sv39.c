@@ -18,8 +18,6 @@
 #include "mm/pagetable.h"
 #include "mm/sv39.h"
 
-#define SATP_MODE_SV39 (8UL << 60)
-
 extern char __image_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
     __data_start[], __writable_end[], __symbols_start[], __image_end[];
 

@@ -16,7 +16,6 @@ static inline bool load32(uint32_t insn, struct mem_access *a)
 	a->width = widths[f3];
 	a->sign_extend = f3 < 3;
 	a->reg = (insn >> 7) & 31;
-	a->length = 4;
 	return true;
 }
 
@@ -29,7 +28,6 @@ static inline bool store32(uint32_t insn, struct mem_access *a)
 	a->width = 1u << f3;
 	a->sign_extend = false;
 	a->reg = (insn >> 20) & 31;
-	a->length = 4;
 	return true;
 }
 
@@ -50,36 +48,35 @@ bool decode_mem_access(uint32_t insn, struct mem_access *a)
 	unsigned quadrant = c & 3, f3 = c >> 13;
 	unsigned rd_rs2_prime = 8 + ((c >> 2) & 7); /* quadrant 0: bits 4:2 */
 	unsigned rd = (c >> 7) & 31, rs2 = (c >> 2) & 31;
-	a->length = 2;
 	a->sign_extend = false;
 	if (quadrant == 0) {
 		switch (f3) {
 		case 2: /* c.lw */
-			*a = (struct mem_access){false, true, 4, rd_rs2_prime, 2};
+			*a = (struct mem_access){false, true, 4, rd_rs2_prime};
 			return true;
 		case 3: /* c.ld */
-			*a = (struct mem_access){false, false, 8, rd_rs2_prime, 2};
+			*a = (struct mem_access){false, false, 8, rd_rs2_prime};
 			return true;
 		case 6: /* c.sw */
-			*a = (struct mem_access){true, false, 4, rd_rs2_prime, 2};
+			*a = (struct mem_access){true, false, 4, rd_rs2_prime};
 			return true;
 		case 7: /* c.sd */
-			*a = (struct mem_access){true, false, 8, rd_rs2_prime, 2};
+			*a = (struct mem_access){true, false, 8, rd_rs2_prime};
 			return true;
 		}
 	} else if (quadrant == 2) {
 		switch (f3) {
 		case 2: /* c.lwsp; rd = 0 is reserved */
-			*a = (struct mem_access){false, true, 4, rd, 2};
+			*a = (struct mem_access){false, true, 4, rd};
 			return rd != 0;
 		case 3: /* c.ldsp; rd = 0 is reserved */
-			*a = (struct mem_access){false, false, 8, rd, 2};
+			*a = (struct mem_access){false, false, 8, rd};
 			return rd != 0;
 		case 6: /* c.swsp */
-			*a = (struct mem_access){true, false, 4, rs2, 2};
+			*a = (struct mem_access){true, false, 4, rs2};
 			return true;
 		case 7: /* c.sdsp */
-			*a = (struct mem_access){true, false, 8, rs2, 2};
+			*a = (struct mem_access){true, false, 8, rs2};
 			return true;
 		}
 	}

@@ -9,8 +9,6 @@
 #include "vm/exit.h"
 #include "vm/vcpu.h"
 
-#define BIT(n) (1UL << (n))
-
 bool hart_has_senvcfg;
 
 /* senvcfg exists from privileged spec 1.12 on; reading it on an older hart
@@ -19,7 +17,7 @@ static bool probe_senvcfg(void)
 {
 	int err = PROBE_OK;
 	unsigned long val = 0, addr = 0;
-	asm volatile(EXTABLE_INSN("csrr %[val], 0x10a")
+	asm volatile(EXTABLE_INSN("csrr %[val], " STR(CSR_SENVCFG))
 	             : [val] "+r"(val), [err] "+r"(err)
 	             : [addr] "r"(addr)
 	             : "memory");

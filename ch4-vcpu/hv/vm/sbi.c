@@ -28,19 +28,20 @@ void sbi_handle(struct vcpu *v)
 {
 	/* LAB 4 BEGIN: find the extension, call it, return its answer in a0/a1 */
 	unsigned long *regs = v->ctx.regs;
-	const struct sbi_extension *ext = sbi_find_extension(regs[17]);
+	const struct sbi_extension *ext = sbi_find_extension(regs[REG_A7]);
 	bool resume = true;
 	struct sbiret ret = {.error = SBI_ERR_NOT_SUPPORTED};
 	if (ext)
-		ret = ext->handle(v, regs[16], &regs[10], &resume);
+		ret = ext->handle(v, regs[REG_A6], &regs[REG_A0], &resume);
 	if (!resume)
 		return;
 	/* The legacy extensions return their result in a0 alone. */
-	if (regs[17] == SBI_EXT_LEGACY_PUTCHAR || regs[17] == SBI_EXT_LEGACY_GETCHAR) {
-		regs[10] = (unsigned long)ret.value;
+	if (regs[REG_A7] == SBI_EXT_0_1_CONSOLE_PUTCHAR ||
+	    regs[REG_A7] == SBI_EXT_0_1_CONSOLE_GETCHAR) {
+		regs[REG_A0] = (unsigned long)ret.value;
 	} else {
-		regs[10] = (unsigned long)ret.error;
-		regs[11] = (unsigned long)ret.value;
+		regs[REG_A0] = (unsigned long)ret.error;
+		regs[REG_A1] = (unsigned long)ret.value;
 	}
 	v->ctx.sepc += 4; /* ecall has no compressed form */
 	                  /* LAB 4 END */

@@ -5,17 +5,17 @@
 SBI_HANDLER(base)
 {
 	switch (fid) {
-	case 0: /* get_spec_version */
+	case SBI_EXT_BASE_GET_SPEC_VERSION:
 		return (struct sbiret){0, (long)HVLAB_SBI_SPEC_VERSION};
-	case 1: /* get_impl_id */
+	case SBI_EXT_BASE_GET_IMP_ID:
 		return (struct sbiret){0, (long)HVLAB_SBI_IMPL_ID};
-	case 2: /* get_impl_version */
+	case SBI_EXT_BASE_GET_IMP_VERSION:
 		return (struct sbiret){0, HVLAB_SBI_IMPL_VERSION};
-	case 3: /* probe_extension */
+	case SBI_EXT_BASE_PROBE_EXT:
 		return (struct sbiret){0, sbi_find_extension(a[0]) != NULL};
-	case 4:                               /* get_mvendorid */
-	case 5:                               /* get_marchid */
-	case 6:                               /* get_mimpid */
+	case SBI_EXT_BASE_GET_MVENDORID:
+	case SBI_EXT_BASE_GET_MARCHID:
+	case SBI_EXT_BASE_GET_MIMPID:
 		return (struct sbiret){0, 0}; /* a virtual machine: no vendor */
 	default:
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};

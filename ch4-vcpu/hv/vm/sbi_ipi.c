@@ -40,7 +40,7 @@ static void raise_ssip(struct vcpu *t)
 
 SBI_HANDLER(ipi)
 {
-	if (fid != 0)
+	if (fid != SBI_EXT_IPI_SEND_IPI)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	return (struct sbiret){for_each_in_mask(v, a[0], a[1], raise_ssip), 0};
 }
@@ -62,10 +62,10 @@ SBI_HANDLER(rfence)
 {
 	/* 0 fence.i, 1 sfence.vma, 2 sfence.vma.asid; 3-6 are the hfence
 	 * functions, for guests with H, which these guests are not (§8.5-8.8). */
-	if (fid > 2)
+	if (fid > SBI_EXT_RFENCE_REMOTE_SFENCE_VMA_ASID)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	return (struct sbiret){for_each_in_mask(v, a[0], a[1], fence_target), 0};
 }
 
 const struct sbi_extension sbi_ext_ipi = {SBI_EXT_IPI, "IPI", ipi};
-const struct sbi_extension sbi_ext_rfence = {SBI_EXT_RFNC, "RFENCE", rfence};
+const struct sbi_extension sbi_ext_rfence = {SBI_EXT_RFENCE, "RFENCE", rfence};

@@ -6,7 +6,7 @@
 
 SBI_HANDLER(timer)
 {
-	if (fid != 0)
+	if (fid != SBI_EXT_TIME_SET_TIMER)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	v->timer_deadline = a[0];
 	v->hvip &= ~HVIP_VSTIP;

@@ -22,13 +22,15 @@
 #include <stdint.h>
 
 #include "arch/hext.h"
+#include "arch/sbi_ecall_interface.h"
 #include "arch/timer.h"
+#include "arch/trap.h"
 
 struct vm;
 
 /* What the world switch saves and restores. */
 struct vcpu_context {
-	unsigned long regs[32]; /* guest x1..x31; regs[0] unused */
+	unsigned long regs[32]; /* guest x1..x31, regs[REG_RA] on; regs[0] unused */
 	/* The hypervisor's, while the guest runs (not gp: it is built with
 	 * -mno-relax and never uses it). */
 	unsigned long host_sp, host_ra, host_tp, host_s[12];
@@ -40,6 +42,7 @@ struct vcpu_context {
 	unsigned long scause, stval, htval, htinst;
 };
 
+_Static_assert(offsetof(struct vcpu_context, regs) == CTX_REG(0), "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, host_sp) == CTX_HOST_SP, "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, host_s) == CTX_HOST_S(0), "switch.S offsets");
 _Static_assert(offsetof(struct vcpu_context, host_tp) == CTX_HOST_TP, "switch.S offsets");
@@ -62,12 +65,12 @@ struct fp_state {
 	uint32_t fcsr;
 };
 
-/* SBI HSM states (SBI spec §9.1) */
+/* SBI HSM states (SBI spec §9.1): hart_get_status answers them as they are */
 enum vcpu_state {
-	VCPU_STARTED = 0,
-	VCPU_STOPPED = 1,
-	VCPU_START_PENDING = 2,
-	VCPU_STOP_PENDING = 3, /* stopped, but still loaded on its hart */
+	VCPU_STARTED = SBI_HSM_STATE_STARTED,
+	VCPU_STOPPED = SBI_HSM_STATE_STOPPED,
+	VCPU_START_PENDING = SBI_HSM_STATE_START_PENDING,
+	VCPU_STOP_PENDING = SBI_HSM_STATE_STOP_PENDING, /* stopped, but still loaded on its hart */
 };
 
 struct vcpu {

@@ -3,6 +3,16 @@
 #ifndef GUEST_H
 #define GUEST_H
 
+/* The hypervisor's own definitions of the S-mode CSRs and their bits,
+ * which are the guest's too (it runs in VS-mode, which looks like S). */
+#include "arch/csr.h"
+#include "arch/sbi_ecall_interface.h" /* the SBI's numbers */
+#include "dev/ns16550.h"              /* the emulated UART's registers */
+
+#define GUEST_MAX_HARTS  8 /* start.S gives each its stack */
+#define GUEST_STACK_SIZE 0x2000
+
+#ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,14 +27,6 @@ struct sbiret {
 
 struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
                        unsigned long a2);
-
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494D45
-#define SBI_EXT_IPI  0x735049
-#define SBI_EXT_RFNC 0x52464E43
-#define SBI_EXT_HSM  0x48534D
-#define SBI_EXT_SRST 0x53525354
-#define SBI_EXT_DBCN 0x4442434E
 
 /* Every line that a guest prints goes through SBI DBCN console_write. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -56,12 +58,8 @@ static inline uint64_t rdinstret(void)
 	return t;
 }
 
-#define GUEST_MAX_HARTS 8 /* as start.S */
-
-/* Interrupts: causes (scause without its top bit) and their handlers. */
-#define IRQ_SOFT   1
-#define IRQ_TIMER  5
-#define IRQ_EXT    9
+/* Interrupts: causes (scause without its top bit: csr.h's IRQ_S_*) and
+ * their handlers. */
 #define IRQ_CAUSES 16
 typedef void (*irq_handler_fn)(void);
 /* Taken so far, by cause. */
@@ -71,10 +69,6 @@ void irq_on(unsigned cause, irq_handler_fn fn);
 /* sstatus.SIE */
 void irq_enable(void);
 void irq_disable(void);
-static inline void wfi(void)
-{
-	asm volatile("wfi" ::: "memory");
-}
 /* Waits in WFI until `cond` holds. The check runs with interrupts off, so
  * that one cannot slip in between it and the WFI (which wakes for a
  * pending interrupt whatever sstatus.SIE says); they are taken after. */
@@ -104,7 +98,7 @@ int fdt_interrupts(const char *compatible, uint32_t *out, int max);
 
 static inline void sbi_set_timer(uint64_t deadline)
 {
-	sbi_call(SBI_EXT_TIME, 0, deadline, 0, 0);
+	sbi_call(SBI_EXT_TIME, SBI_EXT_TIME_SET_TIMER, deadline, 0, 0);
 }
 
 /* How long a vCPU has had a hart, as it sees it: call run_clock_tick
@@ -153,4 +147,5 @@ void guest_main(void);
 void guest_secondary(unsigned long hartid, unsigned long opaque);
 extern char secondary_start[];
 
+#endif /* __ASSEMBLY__ */
 #endif

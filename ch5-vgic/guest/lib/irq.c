@@ -12,8 +12,8 @@ extern char guest_trap_vector[];
 void guest_trap(unsigned long scause, unsigned long sepc);
 void guest_trap(unsigned long scause, unsigned long sepc)
 {
-	unsigned long code = scause & ~(1UL << 63);
-	if (!(scause >> 63) || code >= IRQ_CAUSES) {
+	unsigned long code = scause & ~SCAUSE_INTERRUPT;
+	if (!(scause & SCAUSE_INTERRUPT) || code >= IRQ_CAUSES) {
 		unsigned long stval;
 		asm volatile("csrr %0, stval" : "=r"(stval));
 		printf("unexpected trap: scause 0x%lx sepc 0x%lx stval 0x%lx\n", scause, sepc,
@@ -26,29 +26,29 @@ void guest_trap(unsigned long scause, unsigned long sepc)
 		return;
 	}
 	/* No handler: silence the source so that it does not come back at once. */
-	if (code == IRQ_SOFT)
-		asm volatile("csrc sip, %0" ::"r"(1UL << IRQ_SOFT));
-	else if (code == IRQ_TIMER)
-		sbi_call(SBI_EXT_TIME, 0, ~0UL, 0, 0);
+	if (code == IRQ_S_SOFT)
+		asm volatile("csrc sip, %0" ::"r"(SIP_SSIP));
+	else if (code == IRQ_S_TIMER)
+		sbi_call(SBI_EXT_TIME, SBI_EXT_TIME_SET_TIMER, ~0UL, 0, 0);
 	else
-		asm volatile("csrc sie, %0" ::"r"(1UL << code));
+		asm volatile("csrc sie, %0" ::"r"(BIT(code)));
 }
 
 void irq_on(unsigned cause, irq_handler_fn fn)
 {
 	handlers[cause] = fn;
 	asm volatile("csrw stvec, %0" ::"r"(guest_trap_vector));
-	asm volatile("csrs sie, %0" ::"r"(1UL << cause));
+	asm volatile("csrs sie, %0" ::"r"(BIT(cause)));
 }
 
 void irq_enable(void)
 {
-	asm volatile("csrs sstatus, %0" ::"r"(2UL));
+	asm volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE));
 }
 
 void irq_disable(void)
 {
-	asm volatile("csrc sstatus, %0" ::"r"(2UL));
+	asm volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
 }
 
 /* --- the PLIC (PLIC spec §3) --- */

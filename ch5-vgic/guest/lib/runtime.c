@@ -39,8 +39,8 @@ int printf(const char *fmt, ...)
 	size_t len = strlen(buf), done = 0;
 	/* The MMU is off: the buffer's address is its guest-physical address. */
 	while (done < len) {
-		struct sbiret r =
-		    sbi_call(SBI_EXT_DBCN, 0, len - done, (unsigned long)buf + done, 0);
+		struct sbiret r = sbi_call(SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, len - done,
+		                           (unsigned long)buf + done, 0);
 		if (r.error || r.value <= 0)
 			break;
 		done += (size_t)r.value;
@@ -52,9 +52,9 @@ static volatile uint8_t *uart;
 
 static void uart_putc(char c)
 {
-	while (!(uart[5] & 0x20)) /* LSR.THRE */
+	while (!(uart[UART_LSR] & LSR_THRE))
 		;
-	uart[0] = (uint8_t)c;
+	uart[UART_THR] = (uint8_t)c;
 }
 
 void uart_printf(const char *fmt, ...)
@@ -127,7 +127,8 @@ uint64_t fdt_find_reg(const char *compatible)
 
 void shutdown(bool failure)
 {
-	sbi_call(SBI_EXT_SRST, 0, 0, failure ? 1 : 0, 0);
+	sbi_call(SBI_EXT_SRST, SBI_EXT_SRST_RESET, SBI_SRST_RESET_TYPE_SHUTDOWN,
+	         failure ? SBI_SRST_RESET_REASON_SYSFAIL : SBI_SRST_RESET_REASON_NONE, 0);
 	for (;;)
 		asm volatile("wfi");
 }
@@ -136,5 +137,5 @@ void shutdown(bool failure)
 __attribute__((weak)) void guest_secondary(unsigned long hartid __attribute__((unused)),
                                            unsigned long opaque __attribute__((unused)))
 {
-	sbi_call(SBI_EXT_HSM, 1, 0, 0, 0);
+	sbi_call(SBI_EXT_HSM, SBI_EXT_HSM_HART_STOP, 0, 0, 0);
 }

@@ -2,8 +2,7 @@
  * vCPU 0 at _start with a0 = hart id, a1 = device tree;
  * others, started through SBI HSM, at secondary_start with a0 = hart id,
  * a1 = the opaque value. Each vCPU takes the stack of its hart id. */
-#define GUEST_MAX_HARTS  8
-#define GUEST_STACK_SIZE 0x2000
+#include "guest.h"
 
 	.section .text.entry, "ax"
 	.globl _start

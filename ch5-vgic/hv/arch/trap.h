@@ -4,6 +4,8 @@
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
 
+#include "arch/csr.h"
+
 /* Frame layout, shared with trap.S: x1..x31 at their register number,
  * then the trap CSRs. The slot of x0 is unused. */
 #define FRAME_REG(n)  ((n)*8)
@@ -13,9 +15,8 @@
 #define FRAME_STVAL   (35 * 8)
 #define FRAME_SIZE    (36 * 8)
 
-#define SCAUSE_INTERRUPT (1UL << 63)
-
-/* Exception codes (scause with the interrupt bit clear), table 10.2 */
+/* Exception codes (scause with the interrupt bit clear), table 10.2; the
+ * interrupt codes, which are CSR bit numbers too, are in arch/csr.h. */
 #define EXC_INST_MISALIGNED  0
 #define EXC_INST_ACCESS      1
 #define EXC_ILLEGAL_INST     2
@@ -35,15 +36,8 @@
 #define EXC_VIRTUAL_INST     22
 #define EXC_STORE_GUEST_PAGE 23
 
-/* Interrupt codes (scause with the interrupt bit set) */
-#define IRQ_S_SOFT   1
-#define IRQ_VS_SOFT  2
-#define IRQ_S_TIMER  5
-#define IRQ_VS_TIMER 6
-#define IRQ_S_EXT    9
-#define IRQ_VS_EXT   10
-
 #ifndef __ASSEMBLY__
+#include <stddef.h>
 #include <stdint.h>
 
 struct trap_frame {
@@ -54,10 +48,49 @@ struct trap_frame {
 	unsigned long stval;
 };
 
+_Static_assert(offsetof(struct trap_frame, regs) == FRAME_REG(0), "trap.S offsets");
+_Static_assert(offsetof(struct trap_frame, sepc) == FRAME_SEPC, "trap.S offsets");
+_Static_assert(offsetof(struct trap_frame, sstatus) == FRAME_SSTATUS, "trap.S offsets");
+_Static_assert(offsetof(struct trap_frame, scause) == FRAME_SCAUSE, "trap.S offsets");
+_Static_assert(offsetof(struct trap_frame, stval) == FRAME_STVAL, "trap.S offsets");
 _Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "trap.S and struct trap_frame agree");
 _Static_assert(FRAME_SIZE % 16 == 0, "the stack stays 16-byte aligned");
 
-enum { REG_RA = 1, REG_SP = 2, REG_GP = 3, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
+/* regs[] of a trap frame or of a vCPU context (vm/vcpu.h) by ABI name:
+ * regs[REG_A0] is x10. */
+enum {
+	REG_RA = 1,
+	REG_SP = 2,
+	REG_GP = 3,
+	REG_TP = 4,
+	REG_T0 = 5,
+	REG_T1 = 6,
+	REG_T2 = 7,
+	REG_S0 = 8,
+	REG_S1 = 9,
+	REG_A0 = 10,
+	REG_A1 = 11,
+	REG_A2 = 12,
+	REG_A3 = 13,
+	REG_A4 = 14,
+	REG_A5 = 15,
+	REG_A6 = 16,
+	REG_A7 = 17,
+	REG_S2 = 18,
+	REG_S3 = 19,
+	REG_S4 = 20,
+	REG_S5 = 21,
+	REG_S6 = 22,
+	REG_S7 = 23,
+	REG_S8 = 24,
+	REG_S9 = 25,
+	REG_S10 = 26,
+	REG_S11 = 27,
+	REG_T3 = 28,
+	REG_T4 = 29,
+	REG_T5 = 30,
+	REG_T6 = 31,
+};
 
 void trap_init_hart(void);
 void trap_handler(struct trap_frame *f);
@@ -66,6 +99,8 @@ const char *trap_cause_name(unsigned long scause);
 unsigned instruction_length(unsigned long pc);
 /* Prints cause, sepc, stval, sstatus and every register. */
 void trap_dump(const struct trap_frame *f);
+/* xn's ABI name: "ra" for REG_RA (1), "a0" for REG_A0 (10)... */
+const char *reg_name(unsigned n);
 /* Prints x1..x31 by ABI name. */
 void trap_dump_registers(const struct trap_frame *f);
 

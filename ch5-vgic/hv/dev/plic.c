@@ -20,7 +20,6 @@
 #define PLIC_THRESHOLD(ctx) (0x200000UL + 0x1000UL * (ctx))
 #define PLIC_CLAIM(ctx)     (PLIC_THRESHOLD(ctx) + 4)
 #define PLIC_MAX_SOURCES    1024
-#define IRQ_S_EXT_LINE      9
 #define PLIC_MAX_HANDLERS   64
 
 static bool present;
@@ -45,7 +44,8 @@ static int hart_index_of(unsigned long hartid)
 }
 
 /* interrupts-extended = <&cpuN_intc line>...: the S-mode context of each
- * hart, matched by the phandle of the hart's interrupt controller (found
+ * hart (line IRQ_S_EXT: a hart controller's lines are the interrupt
+ * codes), matched by the phandle of the hart's interrupt controller (found
  * with the harts, so that no search of the whole tree is needed here). */
 static void find_contexts(const void *fdt)
 {
@@ -53,7 +53,7 @@ static void find_contexts(const void *fdt)
 	const fdt32_t *cells = fdt_getprop(fdt, platform.intc_node, "interrupts-extended", &len);
 	for (int ctx = 0; cells && (ctx + 1) * 8 <= len; ctx++) {
 		uint32_t phandle = fdt32_to_cpu(cells[2 * ctx]);
-		if (fdt32_to_cpu(cells[2 * ctx + 1]) != IRQ_S_EXT_LINE)
+		if (fdt32_to_cpu(cells[2 * ctx + 1]) != IRQ_S_EXT)
 			continue;
 		for (int i = 0; i < platform.hart_count; i++) {
 			int index = hart_index_of(platform.hart[i].hartid);

@@ -9,26 +9,10 @@
  * transmitter empty), and the line to the vPLIC is high while there is
  * one. Modem status and loopback are not emulated (MSR reads as zero). */
 #include "boot/hart.h"
+#include "dev/ns16550.h"
 #include "dev/vplic.h"
 #include "dev/vuart.h"
 #include "vm/vm.h"
-
-#define IER_RDI  0x01 /* received data available */
-#define IER_THRI 0x02 /* transmitter holding register empty */
-#define IER_RLSI 0x04 /* receiver line status */
-
-#define IIR_NO_IRQ  0x01
-#define IIR_RLS     0x06
-#define IIR_RDA     0x04
-#define IIR_THRE    0x02
-#define IIR_FIFO_ON 0xc0
-
-#define LCR_DLAB     0x80
-#define LSR_DR       0x01 /* data ready */
-#define LSR_OE       0x02 /* overrun error */
-#define LSR_THRE     0x20 /* transmit holding register empty */
-#define LSR_TEMT     0x40 /* transmitter empty */
-#define FCR_CLEAR_RX 0x02
 
 #define IDLE_POLLS_BEFORE_FLUSH 64
 
@@ -105,30 +89,30 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 	spin_lock(&u->lock);
 	bool dlab = u->lcr & LCR_DLAB;
 	switch (offset) {
-	case 0:
+	case UART_RBR:
 		*value = dlab ? u->dll : read_rbr(u);
 		break;
-	case 1:
+	case UART_IER:
 		*value = dlab ? u->dlm : u->ier;
 		break;
-	case 2: {
+	case UART_IIR: {
 		uint8_t id = interrupt_id(u);
 		/* Reading IIR when it names THRE acknowledges that interrupt. */
 		if (id == IIR_THRE)
 			u->thr_empty_irq = false;
-		*value = id | (u->fcr & 1 ? IIR_FIFO_ON : 0);
+		*value = id | (u->fcr & FCR_FIFO_ENABLE ? IIR_FIFO_ON : 0);
 		break;
 	}
-	case 3:
+	case UART_LCR:
 		*value = u->lcr;
 		break;
-	case 4:
+	case UART_MCR:
 		*value = u->mcr;
 		break;
-	case 5:
+	case UART_LSR:
 		*value = read_lsr(u);
 		break;
-	case 7:
+	case UART_SCR:
 		*value = u->scr;
 		break;
 	default:
@@ -148,7 +132,7 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 	spin_lock(&u->lock);
 	bool dlab = u->lcr & LCR_DLAB;
 	switch (offset) {
-	case 0:
+	case UART_THR:
 		if (dlab) {
 			u->dll = b;
 		} else {
@@ -157,7 +141,7 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 		}
 		u->idle_polls = 0;
 		break;
-	case 1:
+	case UART_IER:
 		if (dlab) {
 			u->dlm = b;
 		} else {
@@ -168,18 +152,18 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 			u->ier = b & 0x0f;
 		}
 		break;
-	case 2:
+	case UART_FCR:
 		if (b & FCR_CLEAR_RX)
 			u->rx_count = 0;
 		u->fcr = b & 0xc9; /* FIFO enable, DMA mode, trigger level; the resets self-clear */
 		break;
-	case 3:
+	case UART_LCR:
 		u->lcr = b;
 		break;
-	case 4:
+	case UART_MCR:
 		u->mcr = b & 0x1f;
 		break;
-	case 7:
+	case UART_SCR:
 		u->scr = b;
 		break;
 	default:

@@ -10,7 +10,6 @@ struct mem_access {
 	bool sign_extend; /* loads: lb, lh, lw */
 	unsigned width;   /* bytes */
 	unsigned reg;     /* rd for a load, rs2 for a store */
-	unsigned length;  /* of the instruction: 2 or 4 */
 };
 
 /* Decodes `insn` (a 32-bit instruction, or a 16-bit one in the low half).

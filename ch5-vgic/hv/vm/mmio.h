@@ -22,7 +22,6 @@ struct mmio_region {
 	uint64_t base, size;
 	const struct mmio_ops *ops;
 	void *dev;
-	const char *name;
 };
 
 void mmio_add(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev);

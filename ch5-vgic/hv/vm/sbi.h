@@ -7,11 +7,8 @@
 #include "arch/sbi.h"
 #include "vm/vcpu.h"
 
-#define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_LEGACY_GETCHAR 0x02
-
-/* The version hvlab implements: 2.0 (major << 24 | minor). */
-#define HVLAB_SBI_SPEC_VERSION (2UL << 24)
+/* The version hvlab implements: 2.0. */
+#define HVLAB_SBI_SPEC_VERSION (2UL << SBI_SPEC_VERSION_MAJOR_OFFSET)
 /* Not an assigned implementation id (those are for firmware that ships
  * widely); "hvlb" in ASCII, so that a guest can tell. */
 #define HVLAB_SBI_IMPL_ID      0x68766c62UL

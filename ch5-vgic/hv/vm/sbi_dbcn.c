@@ -11,7 +11,7 @@ SBI_HANDLER(dbcn)
 {
 	char buf[DBCN_MAX_WRITE];
 	switch (fid) {
-	case 0: { /* console_write(num_bytes, base_addr_lo, base_addr_hi) */
+	case SBI_EXT_DBCN_CONSOLE_WRITE: { /* (num_bytes, base_addr_lo, base_addr_hi) */
 		unsigned long n = a[0] < sizeof(buf) ? a[0] : sizeof(buf);
 		/* The whole buffer must be the guest's, not only what is copied. */
 		if (a[2] || !guest_range_in_ram(v->vm, a[1], a[0]) ||
@@ -21,16 +21,17 @@ SBI_HANDLER(dbcn)
 			vm_console_putc(v, buf[i]);
 		return (struct sbiret){0, (long)n};
 	}
-	case 1: { /* console_read(num_bytes, base_addr_lo, base_addr_hi): no input
-		   * through the SBI console, but the buffer is checked as for a read:
-		   * wholly the guest's RAM, and writable where it would be written */
+	case SBI_EXT_DBCN_CONSOLE_READ: { /* (num_bytes, base_addr_lo, base_addr_hi) */
+		/* No input through the SBI console, but the buffer is checked as
+		 * for a read: wholly the guest's RAM, and writable where it would
+		 * be written. */
 		unsigned long n = a[0] < sizeof(buf) ? a[0] : sizeof(buf);
 		if (a[2] || !guest_range_in_ram(v->vm, a[1], a[0]) ||
 		    guest_check(v->vm, a[1], n, PTE_W))
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		return (struct sbiret){0, 0};
 	}
-	case 2: /* console_write_byte */
+	case SBI_EXT_DBCN_CONSOLE_WRITE_BYTE:
 		vm_console_putc(v, (char)a[0]);
 		return (struct sbiret){0, 0};
 	default:
@@ -50,7 +51,7 @@ SBI_HANDLER(getchar)
 }
 
 const struct sbi_extension sbi_ext_dbcn = {SBI_EXT_DBCN, "DBCN", dbcn};
-const struct sbi_extension sbi_ext_legacy_putchar = {SBI_EXT_LEGACY_PUTCHAR, "legacy putchar",
+const struct sbi_extension sbi_ext_legacy_putchar = {SBI_EXT_0_1_CONSOLE_PUTCHAR, "legacy putchar",
                                                      putchar};
-const struct sbi_extension sbi_ext_legacy_getchar = {SBI_EXT_LEGACY_GETCHAR, "legacy getchar",
+const struct sbi_extension sbi_ext_legacy_getchar = {SBI_EXT_0_1_CONSOLE_GETCHAR, "legacy getchar",
                                                      getchar};

@@ -27,22 +27,25 @@ SBI_HANDLER(hsm)
 {
 	struct vm *vm = v->vm;
 	switch (fid) {
-	case 0: /* hart_start(hartid, start_addr, opaque) */
+	case SBI_EXT_HSM_HART_START: /* (hartid, start_addr, opaque) */
 		return hart_start(v, a);
-	case 1: /* hart_stop(): does not return on success */
+	case SBI_EXT_HSM_HART_STOP: /* does not return on success */
 		*resume = false;
 		if (sched_stop_vcpu(v))
 			vm_stop(vm, false, "every vCPU stopped itself (SBI HSM hart_stop)");
 		return (struct sbiret){0, 0};
-	case 2: { /* hart_get_status(hartid) */
+	case SBI_EXT_HSM_HART_GET_STATUS: { /* (hartid) */
 		struct vcpu *target = find_vcpu(vm, a[0]);
 		if (!target)
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		return (struct sbiret){0, target->state};
 	}
-	case 3: /* hart_suspend(type, ...): not offered; reserved types are invalid (§9.4) */
-		if ((a[0] > 0 && a[0] < 0x10000000UL) ||
-		    (a[0] > 0x80000000UL && a[0] < 0x90000000UL) || a[0] > 0xffffffffUL)
+	case SBI_EXT_HSM_HART_SUSPEND:
+		/* (type, ...): not offered; reserved types are invalid (§9.4) */
+		if ((a[0] > SBI_HSM_SUSPEND_RET_DEFAULT && a[0] < SBI_HSM_SUSPEND_RET_PLATFORM) ||
+		    (a[0] > SBI_HSM_SUSPEND_NON_RET_DEFAULT &&
+		     a[0] < SBI_HSM_SUSPEND_NON_RET_PLATFORM) ||
+		    a[0] > 0xffffffffUL)
 			return (struct sbiret){SBI_ERR_INVALID_PARAM, 0};
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	default:

@@ -31,7 +31,7 @@ static long for_each_in_mask(struct vcpu *v, unsigned long mask, unsigned long b
 
 SBI_HANDLER(ipi)
 {
-	if (fid != 0)
+	if (fid != SBI_EXT_IPI_SEND_IPI)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	return (struct sbiret){for_each_in_mask(v, a[0], a[1], virq_raise_software), 0};
 }
@@ -73,7 +73,7 @@ SBI_HANDLER(rfence)
 {
 	/* 0 fence.i, 1 sfence.vma, 2 sfence.vma.asid; 3-6 are the hfence
 	 * functions, for guests with H, which these guests are not (§8.5-8.8). */
-	if (fid > 2)
+	if (fid > SBI_EXT_RFENCE_REMOTE_SFENCE_VMA_ASID)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	long err = for_each_in_mask(v, a[0], a[1], fence_target);
 	if (!err)
@@ -82,4 +82,4 @@ SBI_HANDLER(rfence)
 }
 
 const struct sbi_extension sbi_ext_ipi = {SBI_EXT_IPI, "IPI", ipi};
-const struct sbi_extension sbi_ext_rfence = {SBI_EXT_RFNC, "RFENCE", rfence};
+const struct sbi_extension sbi_ext_rfence = {SBI_EXT_RFENCE, "RFENCE", rfence};

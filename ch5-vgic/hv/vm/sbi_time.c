@@ -7,7 +7,7 @@
 
 SBI_HANDLER(timer)
 {
-	if (fid != 0)
+	if (fid != SBI_EXT_TIME_SET_TIMER)
 		return (struct sbiret){SBI_ERR_NOT_SUPPORTED, 0};
 	vtimer_set(v, a[0]);
 	sched_arm_timer(); /* without Sstc, this hart's timer watches the deadline */

@@ -20,8 +20,8 @@ void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned lon
 	memset(&v->ctx.regs, 0, sizeof(v->ctx.regs));
 	memset(&v->vs, 0, sizeof(v->vs));
 	memset(&v->fp, 0, sizeof(v->fp));
-	v->ctx.regs[10] = a0;
-	v->ctx.regs[11] = a1;
+	v->ctx.regs[REG_A0] = a0;
+	v->ctx.regs[REG_A1] = a1;
 	v->ctx.sepc = pc;
 	/* sret goes to VS-mode (SPP = 1) with V = 1 (hstatus.SPV); the guest
 	 * may use FP once it enables it in its own sstatus (vsstatus.FS). */
@@ -53,7 +53,7 @@ void vcpu_load(struct vcpu *v)
 	csr_write(hstatus, v->ctx.hstatus);
 	csr_write(scounteren, vs->scounteren);
 	if (hart_has_senvcfg)
-		csr_write(0x10a, vs->senvcfg);
+		csr_write(CSR_SENVCFG, vs->senvcfg);
 	gstage_activate(&v->vm->gs);
 	vtimer_load(v);
 	/* Translations cached for the guest's own page tables may belong to
@@ -91,7 +91,7 @@ void vcpu_put(struct vcpu *v)
 	vtimer_put(v);
 	vs->scounteren = csr_read(scounteren);
 	if (hart_has_senvcfg)
-		vs->senvcfg = csr_read(0x10a);
+		vs->senvcfg = csr_read(CSR_SENVCFG);
 	/* The guest changed its FP registers: keep them before another vCPU,
 	 * or this one on another hart, needs the hart's. */
 	if ((v->ctx.sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {

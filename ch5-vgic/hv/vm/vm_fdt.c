@@ -7,6 +7,7 @@
  * API. */
 #include <libfdt.h>
 
+#include "arch/csr.h"
 #include "boot/platform.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -16,7 +17,6 @@
 
 #define CPU_INTC_PHANDLE(i) (1 + (i))
 #define PLIC_PHANDLE        (1 + MAX_VCPUS)
-#define IRQ_S_EXT           9 /* the line of a hart's interrupt controller */
 
 static char fdt_buf[GUEST_FDT_MAX];
 static struct spinlock fdt_lock = SPINLOCK_INIT("vm_fdt");

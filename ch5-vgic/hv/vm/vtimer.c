@@ -21,8 +21,6 @@
 #include "vm/vcpu.h"
 #include "vm/vtimer.h"
 
-#define HENVCFG_STCE (1UL << 63)
-
 bool vtimer_uses_sstc;
 
 void vtimer_init(bool force_hvip)
@@ -33,17 +31,17 @@ void vtimer_init(bool force_hvip)
 void vtimer_init_hart(void)
 {
 	if (vtimer_uses_sstc) {
-		csr_set(0x60a /* henvcfg */, HENVCFG_STCE);
-		csr_write(0x24d /* vstimecmp */, ~0UL);
+		csr_set(CSR_HENVCFG, HENVCFG_STCE);
+		csr_write(CSR_VSTIMECMP, ~0UL);
 	} else if (timer_uses_sstc()) {
-		csr_clear(0x60a /* henvcfg */, HENVCFG_STCE);
+		csr_clear(CSR_HENVCFG, HENVCFG_STCE);
 	}
 }
 
 void vtimer_load(struct vcpu *v)
 {
 	if (vtimer_uses_sstc)
-		csr_write(0x24d /* vstimecmp */, v->timer_deadline);
+		csr_write(CSR_VSTIMECMP, v->timer_deadline);
 }
 
 void vtimer_put(struct vcpu *v)
@@ -51,8 +49,8 @@ void vtimer_put(struct vcpu *v)
 	/* The guest may also have written stimecmp itself (it is vstimecmp
 	 * with STCE set), so the hart has the last word. */
 	if (vtimer_uses_sstc) {
-		v->timer_deadline = csr_read(0x24d /* vstimecmp */);
-		csr_write(0x24d /* vstimecmp */, ~0UL);
+		v->timer_deadline = csr_read(CSR_VSTIMECMP);
+		csr_write(CSR_VSTIMECMP, ~0UL);
 	}
 	/* Reached while it ran: the guest has seen it, it is no news later. */
 	if (vtimer_due(v))
@@ -63,11 +61,13 @@ void vtimer_set(struct vcpu *v, uint64_t deadline)
 {
 	/* LAB 5 BEGIN: a new deadline: the hart compares it (Sstc), or VSTIP is lowered */
 	v->timer_deadline = deadline;
-	if (vtimer_uses_sstc)
-		csr_write(0x24d /* vstimecmp */, deadline);
-	else
-		v->hvip &= ~HVIP_VSTIP; /* raised again on entry once it has passed */
-	                                /* LAB 5 END */
+	if (vtimer_uses_sstc) {
+		csr_write(CSR_VSTIMECMP, deadline);
+	} else {
+		/* raised again on entry once it has passed */
+		v->hvip &= ~HVIP_VSTIP;
+	}
+	/* LAB 5 END */
 }
 
 bool vtimer_due(const struct vcpu *v)
@@ -84,8 +84,6 @@ uint64_t vtimer_host_deadline(const struct vcpu *v)
 		return ~0UL;
 	return v->timer_deadline;
 }
-
-#define VSIE_STIE (1UL << 5)
 
 uint64_t vtimer_wake_deadline(const struct vcpu *v)
 {
