@@ -20,7 +20,7 @@
 #include "fuzz.h"
 
 #include "arch/trap.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/printf.h"
 #include "vm/decode.h"
 #include "vm/mmio.h"

@@ -18,7 +18,7 @@
 
 #include "fuzz.h"
 
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "dev/vuart.h"
 #include "vm/vm.h"
 

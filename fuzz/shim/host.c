@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "arch/hext.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/extable.h"
 #include "lib/format.h"
 #include "lib/panic.h"

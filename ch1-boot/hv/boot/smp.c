@@ -1,6 +1,6 @@
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/sbi.h"
-#include "boot/hart.h"
 #include "boot/platform.h"
 #include "boot/smp.h"
 #include "lib/panic.h"

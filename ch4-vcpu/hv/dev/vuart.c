@@ -3,7 +3,7 @@
  * divisor latch DLL/DLM. 2 is IIR (read) / FCR (write), 3 LCR, 4 MCR,
  * 5 LSR, 6 MSR, 7 SCR. Transmission is instant, so LSR always says the
  * transmitter is empty; nothing is ever received in this chapter. */
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "dev/vuart.h"
 #include "vm/vm.h"
 

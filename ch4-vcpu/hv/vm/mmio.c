@@ -6,9 +6,9 @@
  * guest's own page tables, exactly as the hart fetched it; that read goes
  * through the fixup table, so a guest that unmaps its code meanwhile only
  * gets itself stopped. */
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/trap.h"
-#include "boot/hart.h"
 #include "lib/panic.h"
 #include "vm/decode.h"
 #include "vm/guest_mem.h"

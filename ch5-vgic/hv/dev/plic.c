@@ -7,8 +7,8 @@
 #include <libfdt.h>
 
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/mmio.h"
-#include "boot/hart.h"
 #include "boot/platform.h"
 #include "dev/plic.h"
 #include "lib/panic.h"

@@ -8,7 +8,7 @@
  * cause among those IER enables (receiver line status, received data,
  * transmitter empty), and the line to the vPLIC is high while there is
  * one. Modem status and loopback are not emulated (MSR reads as zero). */
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "dev/vplic.h"
 #include "dev/vuart.h"
 #include "vm/vm.h"

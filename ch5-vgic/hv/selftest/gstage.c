@@ -4,8 +4,8 @@
  * (gstage=GPA:SIZE:PERMS,...), fills it with a nonce-derived pattern through
  * the host-physical addresses that the software walker gives, then reads
  * and writes it through the guest's eyes. */
+#include "arch/hart.h"
 #include "arch/hext.h"
-#include "boot/hart.h"
 #include "boot/platform.h"
 #include "lib/printf.h"
 #include "lib/string.h"

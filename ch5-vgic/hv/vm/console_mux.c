@@ -10,7 +10,7 @@
  *
  * Everything here runs in one hart's interrupt handler, one byte at a
  * time, so it needs no lock of its own. */
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "boot/platform.h"
 #include "dev/plic.h"
 #include "dev/uart.h"

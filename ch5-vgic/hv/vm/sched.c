@@ -23,10 +23,10 @@
  * So between two passes of the cursor every vCPU gets at most one slice,
  * boosted or not, and every runnable one gets its turn. */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/ipi.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
 #include "lib/printf.h"

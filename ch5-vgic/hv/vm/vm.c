@@ -5,7 +5,7 @@
  * OpenSBI's for an S-mode kernel). */
 #include <stdarg.h>
 
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "lib/printf.h"

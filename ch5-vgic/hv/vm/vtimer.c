@@ -13,9 +13,9 @@
  * Either way a vCPU that waits in WFI is woken by a host timer event at
  * its deadline, armed on every hart (the first to fire wakes it). */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
 #include "vm/sched.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
