@@ -2,6 +2,7 @@
  * where instret counts exactly): a null SBI call, an emulated MMIO read,
  * and where this guest's first instruction fell. */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 extern uint64_t guest_first_instret;
 
@@ -47,7 +48,7 @@ void guest_main(void)
 	min = ~0UL, total = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		a = rdinstret();
-		(void)uart[5]; /* LSR */
+		(void)uart[UART_LSR];
 		b = rdinstret();
 		uint64_t d = b - a - overhead;
 		min = d < min ? d : min;

@@ -6,6 +6,7 @@
  * It reports how long it had the hart (run_clock). The VMs beside it must
  * keep their share of the hart all the same. */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 void guest_main(void)
 {
@@ -13,14 +14,14 @@ void guest_main(void)
 	bootarg("mode", mode, sizeof(mode));
 	uint64_t us = fdt_timebase() / 1000000 ?: 1;
 	uint64_t until = rdtime() + bootarg_ulong("ms", 1000) * 1000 * us;
-	volatile uint8_t *lsr = (volatile uint8_t *)(fdt_find_reg("ns16550a") + 5);
+	volatile uint8_t *lsr = (volatile uint8_t *)(fdt_find_reg("ns16550a") + UART_LSR);
 	unsigned long rounds = 0, wrong = 0;
 	struct run_clock clock;
 	catch_on();
 	run_clock_start(&clock, 1000 * us);
 	if (!strcmp(mode, "uart")) {
 		for (; run_clock_tick(&clock) < until; rounds++)
-			wrong += !(*lsr & 0x20); /* THRE: an emulated UART sends at once */
+			wrong += !(*lsr & UART_LSR_THRE); /* an emulated UART sends at once */
 	} else if (!strcmp(mode, "illegal")) {
 		for (; run_clock_tick(&clock) < until; rounds++) {
 			unsigned long before = caught.count;

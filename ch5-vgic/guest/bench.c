@@ -4,6 +4,7 @@
  * takes to reach the guest's handler: its timer's, and its UART's for
  * bytes typed on the console (uart=N: that many). */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 extern uint64_t guest_first_instret;
 
@@ -66,8 +67,8 @@ static void on_external(void)
 	at_handler = rdinstret();
 	seen_at_handler = last_seen;
 	unsigned s = plic_claim(ctx);
-	while (uart[5] & 1)
-		(void)uart[0];
+	while (uart[UART_LSR] & UART_LSR_DR)
+		(void)uart[UART_RBR];
 	if (s)
 		plic_complete(ctx, s);
 	taken = s == uart_irq;
@@ -100,7 +101,7 @@ static void bench_interrupts(void)
 	plic_set_priority(uart_irq, 1);
 	plic_enable(ctx, uart_irq, true);
 	irq_on(IRQ_EXT, on_external);
-	uart[1] = 0x01; /* IER: received data available */
+	uart[UART_IER] = UART_IER_RDI;
 	min = ~0UL, total = 0;
 	arm();
 	printf("bench: type %lu bytes\n", bytes);
@@ -138,7 +139,7 @@ void guest_main(void)
 	min = ~0UL, total = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		a = rdinstret();
-		(void)uart[5]; /* LSR */
+		(void)uart[UART_LSR];
 		b = rdinstret();
 		uint64_t d = b - a - overhead;
 		min = d < min ? d : min;

@@ -2,6 +2,7 @@
  * brings what is typed on the console while it has the focus; it echoes
  * each byte and, at the end of a line, says what it got. "quit" ends it. */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 static volatile uint8_t *uart;
 static unsigned uart_irq;
@@ -12,17 +13,17 @@ static volatile bool line_done;
 
 static void putc_uart(char c)
 {
-	while (!(uart[5] & 0x20))
+	while (!(uart[UART_LSR] & UART_LSR_THRE))
 		;
-	uart[0] = (uint8_t)c;
+	uart[UART_THR] = (uint8_t)c;
 }
 
 static void on_external(void)
 {
 	unsigned s = plic_claim(ctx);
 	if (s == uart_irq) {
-		while (uart[5] & 0x01) { /* LSR.DR */
-			char c = (char)uart[0];
+		while (uart[UART_LSR] & UART_LSR_DR) {
+			char c = (char)uart[UART_RBR];
 			if (line_done)
 				continue; /* the line is not taken yet: drop */
 			if (c == '\r' || c == '\n') {
@@ -52,7 +53,7 @@ void guest_main(void)
 	plic_enable(ctx, uart_irq, true);
 	plic_set_threshold(ctx, 0);
 	irq_on(IRQ_EXT, on_external);
-	uart[1] = 0x01; /* IER: received data available */
+	uart[UART_IER] = UART_IER_RDI;
 	irq_enable();
 	uart_printf("echo: ready\n");
 	for (;;) {

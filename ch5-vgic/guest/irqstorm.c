@@ -10,11 +10,11 @@
  * Each vCPU reports how long it had a hart (run_clock). The VMs beside
  * it must keep their share of the harts all the same. */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 #define SIE_SSIE (1UL << 1)
 #define SIE_STIE (1UL << 5)
 #define SIE_SEIE (1UL << 9)
-#define IER_THRI 0x02
 
 static char mode[8] = "timer";
 static uint64_t until;
@@ -37,8 +37,8 @@ static void storm(unsigned long hart)
 	} else if (!strcmp(mode, "plic")) {
 		asm volatile("csrs sie, %0" ::"r"(SIE_SEIE));
 		for (; run_clock_tick(&clock) < until; n++) {
-			uart[1] = IER_THRI;
-			uart[1] = 0;
+			uart[UART_IER] = UART_IER_THRI;
+			uart[UART_IER] = 0;
 		}
 	} else {
 		asm volatile("csrs sie, %0" ::"r"(SIE_STIE));

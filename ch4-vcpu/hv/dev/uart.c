@@ -2,15 +2,7 @@
  * the hypervisor keeps that and only masks the UART's interrupts. */
 #include "arch/mmio.h"
 #include "dev/uart.h"
-
-#define UART_RBR 0 /* receive buffer (read) */
-#define UART_THR 0 /* transmit holding (write) */
-#define UART_IER 1 /* interrupt enable */
-#define UART_FCR 2 /* FIFO control (write) */
-#define UART_LSR 5 /* line status */
-
-#define LSR_DATA_READY (1u << 0)
-#define LSR_THR_EMPTY  (1u << 5)
+#include "regmap/ns16550.h"
 
 static struct uart_config uart;
 
@@ -33,19 +25,19 @@ void uart_init(const struct uart_config *cfg)
 {
 	uart = *cfg;
 	reg_write(UART_IER, 0);
-	reg_write(UART_FCR, 0x07); /* enable and clear both FIFOs */
+	reg_write(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
 }
 
 void uart_putc(char c)
 {
-	while (!(reg_read(UART_LSR) & LSR_THR_EMPTY))
+	while (!(reg_read(UART_LSR) & UART_LSR_THRE))
 		;
 	reg_write(UART_THR, (uint8_t)c);
 }
 
 int uart_getc(void)
 {
-	if (!(reg_read(UART_LSR) & LSR_DATA_READY))
+	if (!(reg_read(UART_LSR) & UART_LSR_DR))
 		return -1;
 	return reg_read(UART_RBR);
 }

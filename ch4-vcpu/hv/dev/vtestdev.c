@@ -4,7 +4,7 @@
 static bool aligned(uint64_t offset, unsigned width)
 {
 	return (width == 1 || width == 2 || width == 4 || width == 8) && !(offset & (width - 1)) &&
-	       offset + width <= VTESTDEV_SIZE;
+	       offset + width <= TESTDEV_REGS_SIZE;
 }
 
 static bool vtestdev_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)

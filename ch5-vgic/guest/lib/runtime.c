@@ -3,6 +3,7 @@
 #include <libfdt.h>
 
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 const void *guest_fdt;
 uint64_t guest_first_instret;
@@ -52,9 +53,9 @@ static volatile uint8_t *uart;
 
 static void uart_putc(char c)
 {
-	while (!(uart[5] & 0x20)) /* LSR.THRE */
+	while (!(uart[UART_LSR] & UART_LSR_THRE))
 		;
-	uart[0] = (uint8_t)c;
+	uart[UART_THR] = (uint8_t)c;
 }
 
 void uart_printf(const char *fmt, ...)

@@ -1,7 +1,5 @@
-/* The vPLIC's registers are those of the real one (PLIC spec §3): 4-byte
- * accesses only, priority at 4 * source, pending at 0x1000, enables at
- * 0x2000 + 0x80 * context, threshold at 0x200000 + 0x1000 * context and
- * claim/complete 4 bytes above it. What the guest cannot reach (contexts
+/* The vPLIC's registers are those of the real one (regmap/plic.h, PLIC
+ * spec §3), 4-byte accesses only. What the guest cannot reach (contexts
  * and sources that do not exist) reads as zero and ignores writes, as on
  * hardware; an access of another width stops the VM.
  *
@@ -13,16 +11,11 @@
  * line is still high. After every change the vPLIC recomputes each
  * context's output, VSEIP of that context's vCPU. */
 #include "dev/vplic.h"
+#include "regmap/plic.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 
-#define PRIORITY_END   0x1000UL
-#define PENDING_BASE   0x1000UL
-#define ENABLE_BASE    0x2000UL
-#define ENABLE_STRIDE  0x80UL
-#define CONTEXT_BASE   0x200000UL
-#define CONTEXT_STRIDE 0x1000UL
-#define SOURCE_MASK    0xfffffffeu /* source 0 does not exist */
+#define SOURCE_MASK 0xfffffffeu /* source 0 does not exist */
 
 void vplic_init(struct vplic *p, struct vm *vm, unsigned ncontexts)
 {
@@ -113,21 +106,21 @@ static bool vplic_read(void *dev, uint64_t off, unsigned width, uint64_t *value)
 		return false;
 	*value = 0;
 	spin_lock(&p->lock);
-	if (off < PRIORITY_END) {
+	if (off < PLIC_PENDING_BASE) {
 		if (off / 4 < VPLIC_SOURCES)
 			*value = p->priority[off / 4];
-	} else if (off == PENDING_BASE) {
+	} else if (off == PLIC_PENDING_BASE) {
 		*value = p->pending;
-	} else if (off >= ENABLE_BASE && off < CONTEXT_BASE) {
-		uint64_t ctx = (off - ENABLE_BASE) / ENABLE_STRIDE;
-		if (ctx < p->ncontexts && (off - ENABLE_BASE) % ENABLE_STRIDE == 0)
+	} else if (off >= PLIC_ENABLE_BASE && off < PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
+		if (ctx < p->ncontexts && (off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE == 0)
 			*value = p->enable[ctx];
-	} else if (off >= CONTEXT_BASE) {
-		uint64_t ctx = (off - CONTEXT_BASE) / CONTEXT_STRIDE;
-		uint64_t reg = (off - CONTEXT_BASE) % CONTEXT_STRIDE;
-		if (ctx < p->ncontexts && reg == 0)
+	} else if (off >= PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
+		uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
+		if (ctx < p->ncontexts && reg == PLIC_THRESHOLD_REG)
 			*value = p->threshold[ctx];
-		else if (ctx < p->ncontexts && reg == 4)
+		else if (ctx < p->ncontexts && reg == PLIC_CLAIM_REG)
 			*value = claim(p, (unsigned)ctx);
 	}
 	spin_unlock(&p->lock);
@@ -141,26 +134,26 @@ static bool vplic_write(void *dev, uint64_t off, unsigned width, uint64_t value)
 	if (width != 4 || off & 3)
 		return false;
 	spin_lock(&p->lock);
-	if (off < PRIORITY_END) {
+	if (off < PLIC_PENDING_BASE) {
 		if (off / 4 && off / 4 < VPLIC_SOURCES) {
 			p->priority[off / 4] =
 			    v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
 			update_outputs(p);
 		}
-	} else if (off >= ENABLE_BASE && off < CONTEXT_BASE) {
-		uint64_t ctx = (off - ENABLE_BASE) / ENABLE_STRIDE;
-		if (ctx < p->ncontexts && (off - ENABLE_BASE) % ENABLE_STRIDE == 0) {
+	} else if (off >= PLIC_ENABLE_BASE && off < PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
+		if (ctx < p->ncontexts && (off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE == 0) {
 			p->enable[ctx] = v32 & SOURCE_MASK;
 			update_outputs(p);
 		}
-	} else if (off >= CONTEXT_BASE) {
-		uint64_t ctx = (off - CONTEXT_BASE) / CONTEXT_STRIDE;
-		uint64_t reg = (off - CONTEXT_BASE) % CONTEXT_STRIDE;
-		if (ctx < p->ncontexts && reg == 0) {
+	} else if (off >= PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
+		uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
+		if (ctx < p->ncontexts && reg == PLIC_THRESHOLD_REG) {
 			p->threshold[ctx] =
 			    v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
 			update_outputs(p);
-		} else if (ctx < p->ncontexts && reg == 4) {
+		} else if (ctx < p->ncontexts && reg == PLIC_CLAIM_REG) {
 			complete(p, (unsigned)ctx, v32);
 		}
 	}

@@ -11,13 +11,13 @@ void vtestdev_init(struct vtestdev *t, struct vplic *plic)
 static bool aligned(uint64_t offset, unsigned width)
 {
 	return (width == 1 || width == 2 || width == 4 || width == 8) && !(offset & (width - 1)) &&
-	       offset + width <= VTESTDEV_REGS_SIZE;
+	       offset + width <= TESTDEV_REGS_SIZE;
 }
 
 static bool vtestdev_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
 {
 	struct vtestdev *t = dev;
-	if (offset == VTESTDEV_RAISE && width == 4) {
+	if (offset == TESTDEV_RAISE && width == 4) {
 		*value = t->lines; /* a 32-bit register holds any update atomically */
 		return true;
 	}
@@ -31,12 +31,12 @@ static bool vtestdev_read(void *dev, uint64_t offset, unsigned width, uint64_t *
 static bool vtestdev_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
 {
 	struct vtestdev *t = dev;
-	if ((offset == VTESTDEV_RAISE || offset == VTESTDEV_LOWER) && width == 4) {
+	if ((offset == TESTDEV_RAISE || offset == TESTDEV_LOWER) && width == 4) {
 		uint64_t source = (uint32_t)value;
 		if (source < VTESTDEV_IRQ_FIRST ||
 		    source >= VTESTDEV_IRQ_FIRST + VTESTDEV_IRQ_COUNT)
 			return false;
-		bool high = offset == VTESTDEV_RAISE;
+		bool high = offset == TESTDEV_RAISE;
 		__atomic_fetch_or(&t->lines, high ? 1u << source : 0, __ATOMIC_RELAXED);
 		__atomic_fetch_and(&t->lines, high ? ~0u : ~(1u << source), __ATOMIC_RELAXED);
 		vplic_set_level(t->plic, (unsigned)source, high);
