@@ -104,22 +104,23 @@ static struct {
 	bool refuse;
 	uint64_t read_value;
 	void *dev;
+	struct vcpu *vcpu; /* the one the device was told made the access */
 } device;
 
-static bool device_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
+static bool device_read(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t *value)
 {
 	device.calls++;
 	device = (typeof(device)){device.calls,      false, offset, 0, width, device.refuse,
-	                          device.read_value, dev};
+	                          device.read_value, dev,   v};
 	*value = device.read_value;
 	return !device.refuse;
 }
 
-static bool device_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
+static bool device_write(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t value)
 {
 	device.calls++;
 	device = (typeof(device)){device.calls,      true, offset, value, width, device.refuse,
-	                          device.read_value, dev};
+	                          device.read_value, dev,  v};
 	return !device.refuse;
 }
 
@@ -282,6 +283,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(text.fetches >= 1);
 	if (!stop) {
 		CHECK(device.dev == region->dev && device.offset == gpa - region->base);
+		CHECK(device.vcpu == v);
 		CHECK(device.store == r.store && device.width == r.width);
 		if (r.store)
 			CHECK(device.value ==

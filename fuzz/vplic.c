@@ -1,7 +1,7 @@
-/* The vPLIC (dev/vplic.c): sequences of guest accesses to its registers,
+/* The vPLIC (vdev/vplic.c): sequences of guest accesses to its registers,
  * of any offset and width, mixed with its sources' lines going up and
  * down, against a model written from the PLIC specification and the
- * choices dev/vplic.c documents (4-byte accesses only, priorities and
+ * choices vdev/vplic.c documents (4-byte accesses only, priorities and
  * thresholds 0..7, level-triggered gateways, completion of an id that is
  * not claimed or not enabled ignored).
  *
@@ -17,7 +17,7 @@
 
 #include "fuzz.h"
 
-#include "dev/vplic.h"
+#include "vdev/vplic.h"
 #include "vm/vm.h"
 
 #define PRIORITY_LIMIT 7
@@ -173,8 +173,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned ctx = (unsigned)((off - 0x200000) / 0x1000);
 			uint32_t pending = m.pending;
 			uint64_t got = 0x1234;
-			bool ok = write ? vplic_ops.write(p, off, width, value)
-			                : vplic_ops.read(p, off, width, &got);
+			struct vcpu *v = &vm.vcpus[index % vm.nvcpus]; /* any may claim */
+			bool ok = write ? vplic_ops.write(v, p, off, width, value)
+			                : vplic_ops.read(v, p, off, width, &got);
 			CHECK(ok == accepted);
 			if (accepted) {
 				uint32_t expected = model_access(off, write, value);

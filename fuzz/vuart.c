@@ -1,7 +1,7 @@
-/* The emulated 16550 (dev/vuart.c): sequences of guest accesses of any
+/* The emulated 16550 (vdev/vuart.c): sequences of guest accesses of any
  * offset in its window and any width, from any of the VM's vCPUs, mixed
  * with bytes typed for the VM, against a model of the 16550's registers
- * as dev/vuart.c documents them: the divisor latch behind LCR.DLAB, a
+ * as vdev/vuart.c documents them: the divisor latch behind LCR.DLAB, a
  * receive FIFO (bytes come out in order, none invented, an overrun when
  * it is full), IIR's priorities among the causes that IER enables, THRE
  * acknowledged by reading IIR, LSR, and MSR reading as zero.
@@ -19,12 +19,13 @@
 #include "fuzz.h"
 
 #include "arch/hart.h"
-#include "dev/vuart.h"
+#include "vdev/vuart.h"
 #include "vm/vm.h"
 
 static struct vm vm;
+static struct vcpu *accessor; /* the vCPU that makes the next accesses */
 
-/* The 16550 of the comments in dev/vuart.c. */
+/* The 16550 of the comments in vdev/vuart.c. */
 static struct {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thre, overrun;
@@ -49,14 +50,14 @@ void vplic_set_level(struct vplic *p, unsigned source, bool level)
 
 void vm_console_putc(struct vcpu *v, char c)
 {
-	CHECK(v == harts[0].current);
+	CHECK(v == accessor); /* the one that wrote THR */
 	seen.printed = (uint8_t)c;
 	seen.nprinted++;
 }
 
 void vm_console_flush(struct vcpu *v)
 {
-	CHECK(v == harts[0].current);
+	CHECK(v == accessor);
 }
 
 static uint8_t model_iir_cause(void)
@@ -159,7 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < vm.nvcpus; i++)
 		vm.vcpus[i] = (struct vcpu){.vm = &vm, .id = i};
 	vuart_init(&vm.uart, &vm, 1 + take8(&in) % (VPLIC_SOURCES - 1));
-	harts[0].current = &vm.vcpus[0];
+	accessor = &vm.vcpus[0];
+	harts[0].current = NULL; /* the device has the accessor as an argument */
 	struct vuart *u = &vm.uart;
 
 	while (in.size) {
@@ -174,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				m.overrun = true;
 			break;
 		case 1: /* another vCPU makes the next accesses */
-			harts[0].current = &vm.vcpus[where % vm.nvcpus];
+			accessor = &vm.vcpus[where % vm.nvcpus];
 			break;
 		case 2:   /* a read */
 		case 3: { /* a write */
@@ -184,8 +186,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned off = kind & 0x80 ? where % VUART_SIZE : where % 8;
 			unsigned width = kind & 0x40 ? 1u << (value & 3) : 1;
 			uint64_t got = 0x1234;
-			bool ok = write ? vuart_ops.write(u, off, width, value)
-			                : vuart_ops.read(u, off, width, &got);
+			bool ok = write ? vuart_ops.write(accessor, u, off, width, value)
+			                : vuart_ops.read(accessor, u, off, width, &got);
 			CHECK(ok == (width == 1));
 			if (!ok) {
 				CHECK(got == 0x1234);

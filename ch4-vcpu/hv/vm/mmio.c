@@ -78,14 +78,14 @@ void mmio_handle_fault(struct vcpu *v)
 		uint64_t value = a.reg ? c->regs[a.reg] : 0;
 		if (a.width < 8)
 			value &= (1UL << (8 * a.width)) - 1;
-		if (!r->ops->write(r->dev, offset, a.width, value)) {
+		if (!r->ops->write(v, r->dev, offset, a.width, value)) {
 			vm_stop(v->vm, true, "device refused a %u-byte write at gpa 0x%lx", a.width,
 			        (unsigned long)gpa);
 			return;
 		}
 	} else {
 		uint64_t value = 0;
-		if (!r->ops->read(r->dev, offset, a.width, &value)) {
+		if (!r->ops->read(v, r->dev, offset, a.width, &value)) {
 			vm_stop(v->vm, true, "device refused a %u-byte read at gpa 0x%lx", a.width,
 			        (unsigned long)gpa);
 			return;

@@ -11,11 +11,13 @@
 struct vm;
 struct vcpu;
 
+/* An emulated device's handlers, as KVM's kvm_io_device_ops: v is the vCPU
+ * that made the access, dev the device's state, offset into the region,
+ * width in bytes (1, 2, 4, 8). Return false for an access the device does
+ * not accept: the VM is then stopped. */
 struct mmio_ops {
-	/* offset into the region, width in bytes (1, 2, 4, 8). Return false
-	 * for an access the device does not accept: the VM is then stopped. */
-	bool (*read)(void *dev, uint64_t offset, unsigned width, uint64_t *value);
-	bool (*write)(void *dev, uint64_t offset, unsigned width, uint64_t value);
+	bool (*read)(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t *value);
+	bool (*write)(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t value);
 };
 
 struct mmio_region {

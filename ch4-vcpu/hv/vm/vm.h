@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dev/vtestdev.h"
-#include "dev/vuart.h"
 #include "lib/spinlock.h"
 #include "mm/gstage.h"
+#include "vdev/vtestdev.h"
+#include "vdev/vuart.h"
 #include "vm/mmio.h"
 #include "vm/vcpu.h"
 

@@ -1,5 +1,5 @@
 /* The registers of hvlab's test device (compatible "hvlab,mmio-test", not
- * a real device), for its emulation (dev/vtestdev.c) and the test guests.
+ * a real device), for its emulation (vdev/vtestdev.c) and the test guests.
  * Plain #defines: guest code includes it too. */
 #ifndef REGMAP_TESTDEV_H
 #define REGMAP_TESTDEV_H

@@ -10,8 +10,8 @@
  * list; its completion lets the gateway forward it again, at once if the
  * line is still high. After every change the vPLIC recomputes each
  * context's output, VSEIP of that context's vCPU. */
-#include "dev/vplic.h"
 #include "regmap/plic.h"
+#include "vdev/vplic.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 
@@ -99,8 +99,9 @@ static void complete(struct vplic *p, unsigned ctx, uint32_t src)
 	/* LAB 5 END */
 }
 
-static bool vplic_read(void *dev, uint64_t off, unsigned width, uint64_t *value)
+static bool vplic_read(struct vcpu *v, void *dev, uint64_t off, unsigned width, uint64_t *value)
 {
+	(void)v; /* any vCPU may claim for any context, as any hart may on a PLIC */
 	struct vplic *p = dev;
 	if (width != 4 || off & 3)
 		return false;
@@ -127,8 +128,9 @@ static bool vplic_read(void *dev, uint64_t off, unsigned width, uint64_t *value)
 	return true;
 }
 
-static bool vplic_write(void *dev, uint64_t off, unsigned width, uint64_t value)
+static bool vplic_write(struct vcpu *v, void *dev, uint64_t off, unsigned width, uint64_t value)
 {
+	(void)v;
 	struct vplic *p = dev;
 	uint32_t v32 = (uint32_t)value;
 	if (width != 4 || off & 3)

@@ -1,6 +1,6 @@
-#include "dev/vplic.h"
-#include "dev/vtestdev.h"
 #include "lib/string.h"
+#include "vdev/vplic.h"
+#include "vdev/vtestdev.h"
 
 void vtestdev_init(struct vtestdev *t, struct vplic *plic)
 {
@@ -14,8 +14,10 @@ static bool aligned(uint64_t offset, unsigned width)
 	       offset + width <= TESTDEV_REGS_SIZE;
 }
 
-static bool vtestdev_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
+static bool vtestdev_read(struct vcpu *v, void *dev, uint64_t offset, unsigned width,
+                          uint64_t *value)
 {
+	(void)v;
 	struct vtestdev *t = dev;
 	if (offset == TESTDEV_RAISE && width == 4) {
 		*value = t->lines; /* a 32-bit register holds any update atomically */
@@ -28,8 +30,10 @@ static bool vtestdev_read(void *dev, uint64_t offset, unsigned width, uint64_t *
 	return true;
 }
 
-static bool vtestdev_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
+static bool vtestdev_write(struct vcpu *v, void *dev, uint64_t offset, unsigned width,
+                           uint64_t value)
 {
+	(void)v;
 	struct vtestdev *t = dev;
 	if ((offset == TESTDEV_RAISE || offset == TESTDEV_LOWER) && width == 4) {
 		uint64_t source = (uint32_t)value;

@@ -1,5 +1,5 @@
-#include "dev/vtestdev.h"
 #include "lib/string.h"
+#include "vdev/vtestdev.h"
 
 static bool aligned(uint64_t offset, unsigned width)
 {
@@ -7,8 +7,10 @@ static bool aligned(uint64_t offset, unsigned width)
 	       offset + width <= TESTDEV_REGS_SIZE;
 }
 
-static bool vtestdev_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
+static bool vtestdev_read(struct vcpu *v, void *dev, uint64_t offset, unsigned width,
+                          uint64_t *value)
 {
+	(void)v;
 	struct vtestdev *t = dev;
 	if (!aligned(offset, width))
 		return false;
@@ -17,8 +19,10 @@ static bool vtestdev_read(void *dev, uint64_t offset, unsigned width, uint64_t *
 	return true;
 }
 
-static bool vtestdev_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
+static bool vtestdev_write(struct vcpu *v, void *dev, uint64_t offset, unsigned width,
+                           uint64_t value)
 {
+	(void)v;
 	struct vtestdev *t = dev;
 	if (!aligned(offset, width))
 		return false;

@@ -3,8 +3,8 @@
  * read back what was written (the MMIO test guest's target), and interrupt
  * lines that the guest raises and lowers itself (the vPLIC test guest's
  * sources). Not a real device. */
-#ifndef DEV_VTESTDEV_H
-#define DEV_VTESTDEV_H
+#ifndef VDEV_VTESTDEV_H
+#define VDEV_VTESTDEV_H
 
 #include <stdint.h>
 

@@ -2,9 +2,8 @@
  * with LCR.DLAB set, the first two are the divisor latch. Transmission is
  * instant, so LSR always says the transmitter is empty; nothing is ever
  * received in this chapter. */
-#include "arch/hart.h"
-#include "dev/vuart.h"
 #include "regmap/ns16550.h"
+#include "vdev/vuart.h"
 #include "vm/vm.h"
 
 #define IDLE_POLLS_BEFORE_FLUSH 64
@@ -14,7 +13,7 @@ void vuart_init(struct vuart *u, struct vm *vm)
 	*u = (struct vuart){.vm = vm, .lcr = UART_LCR_WLEN8};
 }
 
-static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
+static bool vuart_read(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t *value)
 {
 	struct vuart *u = dev;
 	bool dlab = u->lcr & UART_LCR_DLAB;
@@ -41,7 +40,7 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 		/* A guest that keeps reading LSR without sending waits for input,
 		 * typically after a prompt that has no newline: show its line now. */
 		if (++u->idle_polls == IDLE_POLLS_BEFORE_FLUSH)
-			vm_console_flush(this_hart()->current);
+			vm_console_flush(v);
 		break;
 	case UART_MSR:
 		*value = 0;
@@ -55,7 +54,7 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 	return true;
 }
 
-static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
+static bool vuart_write(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t value)
 {
 	struct vuart *u = dev;
 	bool dlab = u->lcr & UART_LCR_DLAB;
@@ -67,7 +66,7 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 		if (dlab)
 			u->dll = b;
 		else
-			vm_console_putc(this_hart()->current, (char)b);
+			vm_console_putc(v, (char)b);
 		u->idle_polls = 0;
 		break;
 	case UART_IER:

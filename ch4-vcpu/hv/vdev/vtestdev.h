@@ -2,8 +2,8 @@
  * 64-bit registers that accept naturally aligned accesses of any width and
  * read back what was written. Not a real device: the MMIO test guest's
  * target. */
-#ifndef DEV_VTESTDEV_H
-#define DEV_VTESTDEV_H
+#ifndef VDEV_VTESTDEV_H
+#define VDEV_VTESTDEV_H
 
 #include <stdint.h>
 

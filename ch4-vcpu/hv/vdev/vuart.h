@@ -1,7 +1,7 @@
 /* An emulated ns16550 UART for one VM: the transmit path, with every other
  * register kept so that it reads back what the guest wrote. */
-#ifndef DEV_VUART_H
-#define DEV_VUART_H
+#ifndef VDEV_VUART_H
+#define VDEV_VUART_H
 
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
 /* An emulated ns16550 UART for one VM: transmit to the hypervisor console,
  * receive from it while the VM has the console's focus, and the 16550's
  * interrupt (IER, IIR) on a source of the VM's vPLIC. */
-#ifndef DEV_VUART_H
-#define DEV_VUART_H
+#ifndef VDEV_VUART_H
+#define VDEV_VUART_H
 
 #include <stdbool.h>
 #include <stdint.h>

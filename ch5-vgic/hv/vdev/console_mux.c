@@ -16,7 +16,7 @@
 #include "dev/uart.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "vm/console_mux.h"
+#include "vdev/console_mux.h"
 #include "vm/vm.h"
 
 #define PROMPT "hv> "

@@ -7,10 +7,9 @@
  * cause among those IER enables (receiver line status, received data,
  * transmitter empty), and the line to the vPLIC is high while there is
  * one. Modem status and loopback are not emulated (MSR reads as zero). */
-#include "arch/hart.h"
-#include "dev/vplic.h"
-#include "dev/vuart.h"
 #include "regmap/ns16550.h"
+#include "vdev/vplic.h"
+#include "vdev/vuart.h"
 #include "vm/vm.h"
 
 #define IDLE_POLLS_BEFORE_FLUSH 64
@@ -66,7 +65,7 @@ static uint8_t read_rbr(struct vuart *u)
 	return b;
 }
 
-static uint8_t read_lsr(struct vuart *u)
+static uint8_t read_lsr(struct vuart *u, struct vcpu *v)
 {
 	uint8_t lsr = UART_LSR_THRE | UART_LSR_TEMT;
 	if (u->rx_count)
@@ -77,11 +76,11 @@ static uint8_t read_lsr(struct vuart *u)
 	/* A guest that keeps reading LSR without sending waits for input,
 	 * typically after a prompt that has no newline: show its line now. */
 	if (!u->rx_count && ++u->idle_polls == IDLE_POLLS_BEFORE_FLUSH)
-		vm_console_flush(this_hart()->current);
+		vm_console_flush(v);
 	return lsr;
 }
 
-static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
+static bool vuart_read(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t *value)
 {
 	struct vuart *u = dev;
 	if (width != 1)
@@ -110,7 +109,7 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 		*value = u->mcr;
 		break;
 	case UART_LSR:
-		*value = read_lsr(u);
+		*value = read_lsr(u, v);
 		break;
 	case UART_SCR:
 		*value = u->scr;
@@ -123,7 +122,7 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 	return true;
 }
 
-static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
+static bool vuart_write(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t value)
 {
 	struct vuart *u = dev;
 	uint8_t b = (uint8_t)value;
@@ -136,7 +135,7 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 		if (dlab) {
 			u->dll = b;
 		} else {
-			vm_console_putc(this_hart()->current, (char)b);
+			vm_console_putc(v, (char)b);
 			u->thr_empty_irq = true; /* sent at once: THR is empty again */
 		}
 		u->idle_polls = 0;

@@ -2,8 +2,8 @@
  * the guest's device tree describes a PLIC whose context i is the S-mode
  * external interrupt of its vCPU i, and whose sources are the VM's
  * emulated devices. Its output for vCPU i is hvip.VSEIP of that vCPU. */
-#ifndef DEV_VPLIC_H
-#define DEV_VPLIC_H
+#ifndef VDEV_VPLIC_H
+#define VDEV_VPLIC_H
 
 #include <stdbool.h>
 #include <stdint.h>
