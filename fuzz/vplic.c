@@ -32,6 +32,7 @@ struct model {
 };
 
 static struct vm vm;
+static struct vplic plic;
 static struct model m;
 static bool output[VPLIC_MAX_CONTEXTS];
 
@@ -144,8 +145,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.nvcpus = m.contexts;
 	for (unsigned i = 0; i < vm.nvcpus; i++)
 		vm.vcpus[i] = (struct vcpu){.vm = &vm, .id = i};
-	struct vplic *p = &vm.plic;
-	vplic_init(p, &vm, m.contexts);
+	struct vplic *p = &plic;
+	const struct vdev_slot slot = {.name = "plic", .size = VPLIC_SIZE, .model = &vplic_model};
+	memset(p, 0, sizeof(*p));
+	CHECK(vplic_model.init(&vm, p, &slot) == 0);
 
 	while (in.size) {
 		uint8_t kind = take8(&in), index = take8(&in), wsel = take8(&in);
@@ -174,8 +177,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t pending = m.pending;
 			uint64_t got = 0x1234;
 			struct vcpu *v = &vm.vcpus[index % vm.nvcpus]; /* any may claim */
-			bool ok = write ? vplic_ops.write(v, p, off, width, value)
-			                : vplic_ops.read(v, p, off, width, &got);
+			bool ok = write ? vplic_model.mmio.write(v, p, off, width, value)
+			                : vplic_model.mmio.read(v, p, off, width, &got);
 			CHECK(ok == accepted);
 			if (accepted) {
 				uint32_t expected = model_access(off, write, value);

@@ -19,10 +19,14 @@
 #include "fuzz.h"
 
 #include "arch/hart.h"
+#include "vdev/vplic.h"
 #include "vdev/vuart.h"
 #include "vm/vm.h"
 
 static struct vm vm;
+static struct vuart uart;
+static struct vdev_slot slot;
+static struct vplic plic;     /* only its address: its lines are seen below */
 static struct vcpu *accessor; /* the vCPU that makes the next accesses */
 
 /* The 16550 of the comments in vdev/vuart.c. */
@@ -40,9 +44,15 @@ static struct {
 	unsigned nprinted;
 } seen;
 
+struct vplic *vplic_of(struct vm *v)
+{
+	CHECK(v == &vm);
+	return &plic;
+}
+
 void vplic_set_level(struct vplic *p, unsigned source, bool level)
 {
-	CHECK(p == &vm.plic && source == vm.uart.irq);
+	CHECK(p == &plic && source == slot.irq);
 	CHECK(level != seen.level); /* only changes */
 	seen.level = level;
 	seen.calls++;
@@ -159,10 +169,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.nvcpus = 1 + take8(&in) % MAX_VCPUS;
 	for (unsigned i = 0; i < vm.nvcpus; i++)
 		vm.vcpus[i] = (struct vcpu){.vm = &vm, .id = i};
-	vuart_init(&vm.uart, &vm, 1 + take8(&in) % (VPLIC_SOURCES - 1));
+	slot = (struct vdev_slot){.name = "serial",
+	                          .size = VUART_SIZE,
+	                          .irq = 1 + take8(&in) % (VPLIC_SOURCES - 1),
+	                          .model = &vuart_model};
+	struct vuart *u = &uart;
+	memset(u, 0, sizeof(*u));
+	CHECK(vuart_model.init(&vm, u, &slot) == 0);
 	accessor = &vm.vcpus[0];
 	harts[0].current = NULL; /* the device has the accessor as an argument */
-	struct vuart *u = &vm.uart;
 
 	while (in.size) {
 		uint8_t kind = take8(&in), where = take8(&in), value = take8(&in);
@@ -186,8 +201,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned off = kind & 0x80 ? where % VUART_SIZE : where % 8;
 			unsigned width = kind & 0x40 ? 1u << (value & 3) : 1;
 			uint64_t got = 0x1234;
-			bool ok = write ? vuart_ops.write(accessor, u, off, width, value)
-			                : vuart_ops.read(accessor, u, off, width, &got);
+			bool ok = write ? vuart_model.mmio.write(accessor, u, off, width, value)
+			                : vuart_model.mmio.read(accessor, u, off, width, &got);
 			CHECK(ok == (width == 1));
 			if (!ok) {
 				CHECK(got == 0x1234);

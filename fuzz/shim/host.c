@@ -110,6 +110,17 @@ __attribute__((weak)) int fuzz_guest_store(uint64_t gva, uint64_t value, unsigne
 	return PROBE_FAULT;
 }
 
+/* A device that looks for another device of its VM (vplic_of, vuart_of)
+ * in a harness, which links no vm/vm.c: the harnesses' VMs have no other
+ * device, or the harness defines the lookup itself. */
+struct vm;
+struct vdev_model;
+__attribute__((weak)) void *vdev_state(struct vm *vm, const struct vdev_model *model)
+{
+	(void)vm, (void)model;
+	return NULL;
+}
+
 /* The fuzzers run on one thread: a lock that is taken is held by this
  * thread, which is a misuse the hypervisor's checks would report. */
 void spin_misuse(const struct spinlock *l, const char *what)

@@ -30,4 +30,8 @@ static bool vtestdev_write(struct vcpu *v, void *dev, uint64_t offset, unsigned 
 	return true;
 }
 
-const struct mmio_ops vtestdev_ops = {.read = vtestdev_read, .write = vtestdev_write};
+const struct vdev_model vtestdev_model = {
+    .compatible = "hvlab,mmio-test",
+    .state_size = sizeof(struct vtestdev),
+    .mmio = {.read = vtestdev_read, .write = vtestdev_write},
+};

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "regmap/testdev.h"
-#include "vm/mmio.h"
+#include "vm/vdev.h"
 
 #define VTESTDEV_SIZE 0x100 /* its window */
 
@@ -16,6 +16,6 @@ struct vtestdev {
 	uint8_t bytes[TESTDEV_REGS_SIZE];
 };
 
-extern const struct mmio_ops vtestdev_ops;
+extern const struct vdev_model vtestdev_model;
 
 #endif

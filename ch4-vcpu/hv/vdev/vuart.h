@@ -5,19 +5,15 @@
 
 #include <stdint.h>
 
-#include "vm/mmio.h"
+#include "vm/vdev.h"
 
-#define VUART_SIZE 0x100
-
-struct vm;
+#define VUART_SIZE 0x100 /* its window */
 
 struct vuart {
-	struct vm *vm;
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	unsigned idle_polls; /* LSR reads since the last byte sent */
 };
 
-void vuart_init(struct vuart *u, struct vm *vm);
-extern const struct mmio_ops vuart_ops;
+extern const struct vdev_model vuart_model;
 
 #endif

@@ -17,12 +17,14 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vdev/console_mux.h"
+#include "vdev/vuart.h"
 #include "vm/vm.h"
 
 #define PROMPT "hv> "
 
-static struct vm *focus; /* NULL: the hypervisor prompt */
-static bool escaped;     /* the last byte was Ctrl-] */
+static struct vm *focus;         /* NULL: the hypervisor prompt */
+static struct vuart *focus_uart; /* its UART, NULL when its machine has none */
+static bool escaped;             /* the last byte was Ctrl-] */
 static bool told_stopped;
 static char line[64];
 static unsigned line_len;
@@ -36,6 +38,7 @@ static void print_keys(void)
 static void focus_on(struct vm *vm)
 {
 	focus = vm;
+	focus_uart = vm ? vuart_of(vm) : NULL; /* once, not for every byte */
 	told_stopped = false;
 	if (vm)
 		printf("console: input goes to vm%d (%s)\n", vm->id, vm->name);
@@ -187,7 +190,8 @@ void console_mux_input(char c)
 	if (!focus) {
 		prompt_input(c);
 	} else if (focus->state == VM_RUNNING) {
-		vuart_receive(&focus->uart, (uint8_t)c);
+		if (focus_uart)
+			vuart_receive(focus_uart, (uint8_t)c);
 	} else if (!told_stopped) {
 		told_stopped = true;
 		printf("console: vm%d has stopped; input is dropped\n", focus->id);

@@ -10,16 +10,29 @@
  * list; its completion lets the gateway forward it again, at once if the
  * line is still high. After every change the vPLIC recomputes each
  * context's output, VSEIP of that context's vCPU. */
+#include <libfdt.h>
+
 #include "regmap/plic.h"
 #include "vdev/vplic.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
+#include "vm/vm_fdt.h"
 
 #define SOURCE_MASK 0xfffffffeu /* source 0 does not exist */
 
-void vplic_init(struct vplic *p, struct vm *vm, unsigned ncontexts)
+_Static_assert(VPLIC_MAX_CONTEXTS >= MAX_VCPUS, "a vPLIC context for every vCPU");
+
+static int vplic_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 {
-	*p = (struct vplic){.lock = SPINLOCK_IRQ_INIT("vplic"), .vm = vm, .ncontexts = ncontexts};
+	(void)slot;
+	*(struct vplic *)state =
+	    (struct vplic){.lock = SPINLOCK_IRQ_INIT("vplic"), .vm = vm, .ncontexts = vm->nvcpus};
+	return 0;
+}
+
+struct vplic *vplic_of(struct vm *vm)
+{
+	return vdev_state(vm, &vplic_model);
 }
 
 /* The source that a claim on `ctx` would return, or 0. */
@@ -164,4 +177,33 @@ static bool vplic_write(struct vcpu *v, void *dev, uint64_t off, unsigned width,
 	return true;
 }
 
-const struct mmio_ops vplic_ops = {.read = vplic_read, .write = vplic_write};
+/* An interrupt controller with a source a cell, whose context i is vCPU
+ * i's supervisor external interrupt; the other nodes name it as their
+ * interrupt-parent by its phandle. */
+static int vplic_fdt_props(void *fdt, const struct vm *vm, const struct vdev_slot *slot)
+{
+	(void)slot;
+	int err = 0;
+	fdt32_t *contexts;
+	if ((err = fdt_property_u32(fdt, "#address-cells", 0)) < 0 ||
+	    (err = fdt_property_u32(fdt, "#interrupt-cells", 1)) < 0 ||
+	    (err = fdt_property(fdt, "interrupt-controller", NULL, 0)) < 0 ||
+	    (err = fdt_property_u32(fdt, "riscv,ndev", VPLIC_SOURCES - 1)) < 0 ||
+	    (err = fdt_property_placeholder(fdt, "interrupts-extended",
+	                                    (int)(2 * vm->nvcpus * sizeof(*contexts)),
+	                                    (void **)&contexts)) < 0)
+		return err;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		contexts[2 * i] = cpu_to_fdt32(CPU_INTC_PHANDLE(i));
+		contexts[2 * i + 1] = cpu_to_fdt32(PLIC_S_EXT_LINE);
+	}
+	return fdt_property_u32(fdt, "phandle", PLIC_PHANDLE);
+}
+
+const struct vdev_model vplic_model = {
+    .compatible = "sifive,plic-1.0.0",
+    .state_size = sizeof(struct vplic),
+    .init = vplic_init,
+    .mmio = {.read = vplic_read, .write = vplic_write},
+    .fdt_props = vplic_fdt_props,
+};

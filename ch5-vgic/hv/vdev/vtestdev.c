@@ -1,11 +1,20 @@
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "vdev/vplic.h"
 #include "vdev/vtestdev.h"
+#include "vm/vm.h"
 
-void vtestdev_init(struct vtestdev *t, struct vplic *plic)
+static int vtestdev_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 {
-	memset(t, 0, sizeof(*t));
-	t->plic = plic;
+	struct vtestdev *t = state;
+	t->plic = vplic_of(vm);
+	t->first_irq = slot->irq;
+	if (!t->plic || !slot->irq || slot->irq + VTESTDEV_LINES > VPLIC_SOURCES) {
+		printf("vm %s: %s: needs vPLIC sources %u..%u\n", vm->name, slot->name, slot->irq,
+		       slot->irq + VTESTDEV_LINES - 1);
+		return -1;
+	}
+	return 0;
 }
 
 static bool aligned(uint64_t offset, unsigned width)
@@ -37,8 +46,7 @@ static bool vtestdev_write(struct vcpu *v, void *dev, uint64_t offset, unsigned 
 	struct vtestdev *t = dev;
 	if ((offset == TESTDEV_RAISE || offset == TESTDEV_LOWER) && width == 4) {
 		uint64_t source = (uint32_t)value;
-		if (source < VTESTDEV_IRQ_FIRST ||
-		    source >= VTESTDEV_IRQ_FIRST + VTESTDEV_IRQ_COUNT)
+		if (source < t->first_irq || source >= t->first_irq + VTESTDEV_LINES)
 			return false;
 		bool high = offset == TESTDEV_RAISE;
 		__atomic_fetch_or(&t->lines, high ? 1u << source : 0, __ATOMIC_RELAXED);
@@ -52,4 +60,10 @@ static bool vtestdev_write(struct vcpu *v, void *dev, uint64_t offset, unsigned 
 	return true;
 }
 
-const struct mmio_ops vtestdev_ops = {.read = vtestdev_read, .write = vtestdev_write};
+const struct vdev_model vtestdev_model = {
+    .compatible = "hvlab,mmio-test",
+    .irqs = VTESTDEV_LINES,
+    .state_size = sizeof(struct vtestdev),
+    .init = vtestdev_init,
+    .mmio = {.read = vtestdev_read, .write = vtestdev_write},
+};

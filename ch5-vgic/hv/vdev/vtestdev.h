@@ -9,12 +9,10 @@
 #include <stdint.h>
 
 #include "regmap/testdev.h"
-#include "vm/mmio.h"
+#include "vm/vdev.h"
 
-#define VTESTDEV_SIZE      0x200 /* its window */
-/* Its interrupt lines are vPLIC sources FIRST..FIRST+COUNT-1. */
-#define VTESTDEV_IRQ_FIRST 1
-#define VTESTDEV_IRQ_COUNT 8
+#define VTESTDEV_SIZE  0x200 /* its window */
+#define VTESTDEV_LINES 8     /* vPLIC sources, from its slot's irq on */
 
 struct vplic;
 
@@ -22,9 +20,9 @@ struct vtestdev {
 	uint8_t bytes[TESTDEV_REGS_SIZE];
 	uint32_t lines;
 	struct vplic *plic;
+	unsigned first_irq;
 };
 
-void vtestdev_init(struct vtestdev *t, struct vplic *plic);
-extern const struct mmio_ops vtestdev_ops;
+extern const struct vdev_model vtestdev_model;
 
 #endif

@@ -7,17 +7,34 @@
  * cause among those IER enables (receiver line status, received data,
  * transmitter empty), and the line to the vPLIC is high while there is
  * one. Modem status and loopback are not emulated (MSR reads as zero). */
+#include <libfdt.h>
+
+#include "lib/printf.h"
 #include "regmap/ns16550.h"
 #include "vdev/vplic.h"
 #include "vdev/vuart.h"
 #include "vm/vm.h"
 
 #define IDLE_POLLS_BEFORE_FLUSH 64
+#define CLOCK_HZ                3686400 /* the usual 16550 crystal, QEMU's too */
 
-void vuart_init(struct vuart *u, struct vm *vm, unsigned irq)
+static int vuart_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 {
-	*u = (struct vuart){
-	    .lock = SPINLOCK_IRQ_INIT("vuart"), .vm = vm, .irq = irq, .lcr = UART_LCR_WLEN8};
+	struct vplic *plic = vplic_of(vm);
+	if (!plic) {
+		printf("vm %s: %s: no vPLIC before it in the machine\n", vm->name, slot->name);
+		return -1;
+	}
+	*(struct vuart *)state = (struct vuart){.lock = SPINLOCK_IRQ_INIT("vuart"),
+	                                        .plic = plic,
+	                                        .irq = slot->irq,
+	                                        .lcr = UART_LCR_WLEN8};
+	return 0;
+}
+
+struct vuart *vuart_of(struct vm *vm)
+{
+	return vdev_state(vm, &vuart_model);
 }
 
 /* The pending interrupt of the highest priority, as IIR shows it. */
@@ -38,7 +55,7 @@ static void update_irq(struct vuart *u)
 	bool level = interrupt_id(u) != UART_IIR_NO_INT;
 	if (level != u->irq_level) {
 		u->irq_level = level;
-		vplic_set_level(&u->vm->plic, u->irq, level);
+		vplic_set_level(u->plic, u->irq, level);
 	}
 }
 
@@ -173,4 +190,21 @@ static bool vuart_write(struct vcpu *v, void *dev, uint64_t offset, unsigned wid
 	return true;
 }
 
-const struct mmio_ops vuart_ops = {.read = vuart_read, .write = vuart_write};
+/* A guest derives its divisor from the clock; it accesses the registers a
+ * byte at a time, as vuart_read and vuart_write require. */
+static int vuart_fdt_props(void *fdt, const struct vm *vm, const struct vdev_slot *slot)
+{
+	(void)vm, (void)slot;
+	int err = fdt_property_u32(fdt, "clock-frequency", CLOCK_HZ);
+	return err < 0 ? err : fdt_property_u32(fdt, "reg-io-width", 1);
+}
+
+const struct vdev_model vuart_model = {
+    .compatible = "ns16550a",
+    .console = true,
+    .irqs = 1,
+    .state_size = sizeof(struct vuart),
+    .init = vuart_init,
+    .mmio = {.read = vuart_read, .write = vuart_write},
+    .fdt_props = vuart_fdt_props,
+};

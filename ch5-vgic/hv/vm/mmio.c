@@ -13,19 +13,23 @@
 #include "vm/decode.h"
 #include "vm/guest_mem.h"
 #include "vm/mmio.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 
-void mmio_add(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev)
+void mmio_add(struct vm *vm, const struct vdev_slot *slot, void *dev)
 {
 	BUG_ON(vm->nmmio >= MAX_MMIO_REGIONS);
-	vm->mmio[vm->nmmio++] = (struct mmio_region){base, size, ops, dev, NULL};
+	vm->mmio[vm->nmmio++] =
+	    (struct mmio_region){slot->gpa, slot->size, &slot->model->mmio, dev, slot};
 }
 
 static struct mmio_region *find_region(struct vm *vm, uint64_t gpa)
 {
-	for (int i = 0; i < vm->nmmio; i++)
-		if (gpa >= vm->mmio[i].base && gpa - vm->mmio[i].base < vm->mmio[i].size)
-			return &vm->mmio[i];
+	/* One comparison a region: below the base, the difference wraps
+	 * around to more than any size. */
+	for (struct mmio_region *r = vm->mmio; r < vm->mmio + vm->nmmio; r++)
+		if (gpa - r->base < r->size)
+			return r;
 	return NULL;
 }
 
