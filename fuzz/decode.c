@@ -20,10 +20,11 @@
 #include "fuzz.h"
 
 #include "arch/trap.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/printf.h"
 #include "vm/decode.h"
 #include "vm/mmio.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 
 struct reference {
@@ -104,26 +105,28 @@ static struct {
 	bool refuse;
 	uint64_t read_value;
 	void *dev;
+	struct vcpu *vcpu; /* the one the device was told made the access */
 } device;
 
-static bool device_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
+static bool device_read(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t *value)
 {
 	device.calls++;
 	device = (typeof(device)){device.calls,      false, offset, 0, width, device.refuse,
-	                          device.read_value, dev};
+	                          device.read_value, dev,   v};
 	*value = device.read_value;
 	return !device.refuse;
 }
 
-static bool device_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
+static bool device_write(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t value)
 {
 	device.calls++;
 	device = (typeof(device)){device.calls,      true, offset, value, width, device.refuse,
-	                          device.read_value, dev};
+	                          device.read_value, dev,  v};
 	return !device.refuse;
 }
 
-static const struct mmio_ops device_ops = {.read = device_read, .write = device_write};
+static const struct vdev_model device_model = {
+    .mmio = {.read = device_read, .write = device_write}};
 
 /* The guest's instruction memory at sepc: the input's word, as hlvx sees it. */
 static struct {
@@ -212,12 +215,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	harts[0].current = v;
 	/* One device, and maybe a second right after it: an access must not
 	 * run from one into the next. */
-	uint64_t base = GUEST_UART_GPA, first_size = region_sizes[sizes & 7];
+	uint64_t base = 0x10000000, first_size = region_sizes[sizes & 7];
+	const struct vdev_slot slots[2] = {
+	    {.name = "a", .gpa = base, .size = first_size, .model = &device_model},
+	    {.name = "b",
+	     .gpa = base + first_size,
+	     .size = region_sizes[(sizes >> 3) & 7],
+	     .model = &device_model},
+	};
 	int dev_a, dev_b;
-	mmio_add(&vm, base, first_size, &device_ops, &dev_a);
+	mmio_add(&vm, &slots[0], &dev_a);
 	if (flags & 0x80)
-		mmio_add(&vm, base + first_size, region_sizes[(sizes >> 3) & 7], &device_ops,
-		         &dev_b);
+		mmio_add(&vm, &slots[1], &dev_b);
 
 	uint64_t gpa = (offset_mode & 1 ? base + first_size : base) + (int64_t)offset;
 	struct vcpu_context *c = &v->ctx;
@@ -281,6 +290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(text.fetches >= 1);
 	if (!stop) {
 		CHECK(device.dev == region->dev && device.offset == gpa - region->base);
+		CHECK(device.vcpu == v);
 		CHECK(device.store == r.store && device.width == r.width);
 		if (r.store)
 			CHECK(device.value ==

@@ -93,7 +93,7 @@ static const uint64_t region_bases[8] = {
     GUEST_RAM_GPA,
     GPA_LIMIT - (2UL << 20),
     1ULL << 32,
-    GUEST_UART_GPA,
+    0x10000000, /* where the guests' UART sits */
     0x40000000,
     GPA_LIMIT, /* beyond the guest-physical space */
     ~0ULL << PAGE_SHIFT,

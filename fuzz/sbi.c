@@ -22,7 +22,7 @@
 #include "fuzz.h"
 #include "fuzz_frame.h"
 
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/printf.h"
 #include "mm/gstage.h"
 #include "vm/sbi.h"

@@ -1,7 +1,7 @@
-/* The vPLIC (dev/vplic.c): sequences of guest accesses to its registers,
+/* The vPLIC (vdev/vplic.c): sequences of guest accesses to its registers,
  * of any offset and width, mixed with its sources' lines going up and
  * down, against a model written from the PLIC specification and the
- * choices dev/vplic.c documents (4-byte accesses only, priorities and
+ * choices vdev/vplic.c documents (4-byte accesses only, priorities and
  * thresholds 0..7, level-triggered gateways, completion of an id that is
  * not claimed or not enabled ignored).
  *
@@ -17,7 +17,7 @@
 
 #include "fuzz.h"
 
-#include "dev/vplic.h"
+#include "vdev/vplic.h"
 #include "vm/virq.h"
 #include "vm/vm.h"
 
@@ -33,6 +33,7 @@ struct model {
 };
 
 static struct vm vm;
+static struct vplic plic;
 static struct model m;
 static bool output[VPLIC_MAX_CONTEXTS];
 
@@ -145,8 +146,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.nvcpus = m.contexts;
 	for (unsigned i = 0; i < vm.nvcpus; i++)
 		vm.vcpus[i] = (struct vcpu){.vm = &vm, .id = i};
-	struct vplic *p = &vm.plic;
-	vplic_init(p, &vm, m.contexts);
+	struct vplic *p = &plic;
+	const struct vdev_slot slot = {.name = "plic", .size = VPLIC_SIZE, .model = &vplic_model};
+	memset(p, 0, sizeof(*p));
+	CHECK(vplic_model.init(&vm, p, &slot) == 0);
 
 	while (in.size) {
 		uint8_t kind = take8(&in), index = take8(&in), wsel = take8(&in);
@@ -174,8 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned ctx = (unsigned)((off - 0x200000) / 0x1000);
 			uint32_t pending = m.pending;
 			uint64_t got = 0x1234;
-			bool ok = write ? vplic_ops.write(p, off, width, value)
-			                : vplic_ops.read(p, off, width, &got);
+			struct vcpu *v = &vm.vcpus[index % vm.nvcpus]; /* any may claim */
+			bool ok = write ? vplic_model.mmio.write(v, p, off, width, value)
+			                : vplic_model.mmio.read(v, p, off, width, &got);
 			CHECK(ok == accepted);
 			if (accepted) {
 				uint32_t expected = model_access(off, write, value);

@@ -1,7 +1,7 @@
-/* The emulated 16550 (dev/vuart.c): sequences of guest accesses of any
+/* The emulated 16550 (vdev/vuart.c): sequences of guest accesses of any
  * offset in its window and any width, from any of the VM's vCPUs, mixed
  * with bytes typed for the VM, against a model of the 16550's registers
- * as dev/vuart.c documents them: the divisor latch behind LCR.DLAB, a
+ * as vdev/vuart.c documents them: the divisor latch behind LCR.DLAB, a
  * receive FIFO (bytes come out in order, none invented, an overrun when
  * it is full), IIR's priorities among the causes that IER enables, THRE
  * acknowledged by reading IIR, LSR, and MSR reading as zero.
@@ -18,13 +18,18 @@
 
 #include "fuzz.h"
 
-#include "boot/hart.h"
-#include "dev/vuart.h"
+#include "arch/hart.h"
+#include "vdev/vplic.h"
+#include "vdev/vuart.h"
 #include "vm/vm.h"
 
 static struct vm vm;
+static struct vuart uart;
+static struct vdev_slot slot;
+static struct vplic plic;     /* only its address: its lines are seen below */
+static struct vcpu *accessor; /* the vCPU that makes the next accesses */
 
-/* The 16550 of the comments in dev/vuart.c. */
+/* The 16550 of the comments in vdev/vuart.c. */
 static struct {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thre, overrun;
@@ -39,9 +44,15 @@ static struct {
 	unsigned nprinted;
 } seen;
 
+struct vplic *vplic_of(struct vm *v)
+{
+	CHECK(v == &vm);
+	return &plic;
+}
+
 void vplic_set_level(struct vplic *p, unsigned source, bool level)
 {
-	CHECK(p == &vm.plic && source == vm.uart.irq);
+	CHECK(p == &plic && source == slot.irq);
 	CHECK(level != seen.level); /* only changes */
 	seen.level = level;
 	seen.calls++;
@@ -49,14 +60,14 @@ void vplic_set_level(struct vplic *p, unsigned source, bool level)
 
 void vm_console_putc(struct vcpu *v, char c)
 {
-	CHECK(v == harts[0].current);
+	CHECK(v == accessor); /* the one that wrote THR */
 	seen.printed = (uint8_t)c;
 	seen.nprinted++;
 }
 
 void vm_console_flush(struct vcpu *v)
 {
-	CHECK(v == harts[0].current);
+	CHECK(v == accessor);
 }
 
 static uint8_t model_iir_cause(void)
@@ -158,9 +169,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.nvcpus = 1 + take8(&in) % MAX_VCPUS;
 	for (unsigned i = 0; i < vm.nvcpus; i++)
 		vm.vcpus[i] = (struct vcpu){.vm = &vm, .id = i};
-	vuart_init(&vm.uart, &vm, 1 + take8(&in) % (VPLIC_SOURCES - 1));
-	harts[0].current = &vm.vcpus[0];
-	struct vuart *u = &vm.uart;
+	slot = (struct vdev_slot){.name = "serial",
+	                          .size = VUART_SIZE,
+	                          .irq = 1 + take8(&in) % (VPLIC_SOURCES - 1),
+	                          .model = &vuart_model};
+	struct vuart *u = &uart;
+	memset(u, 0, sizeof(*u));
+	CHECK(vuart_model.init(&vm, u, &slot) == 0);
+	accessor = &vm.vcpus[0];
+	harts[0].current = NULL; /* the device has the accessor as an argument */
 
 	while (in.size) {
 		uint8_t kind = take8(&in), where = take8(&in), value = take8(&in);
@@ -174,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				m.overrun = true;
 			break;
 		case 1: /* another vCPU makes the next accesses */
-			harts[0].current = &vm.vcpus[where % vm.nvcpus];
+			accessor = &vm.vcpus[where % vm.nvcpus];
 			break;
 		case 2:   /* a read */
 		case 3: { /* a write */
@@ -184,8 +201,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned off = kind & 0x80 ? where % VUART_SIZE : where % 8;
 			unsigned width = kind & 0x40 ? 1u << (value & 3) : 1;
 			uint64_t got = 0x1234;
-			bool ok = write ? vuart_ops.write(u, off, width, value)
-			                : vuart_ops.read(u, off, width, &got);
+			bool ok = write ? vuart_model.mmio.write(accessor, u, off, width, value)
+			                : vuart_model.mmio.read(accessor, u, off, width, &got);
 			CHECK(ok == (width == 1));
 			if (!ok) {
 				CHECK(got == 0x1234);

@@ -3,6 +3,7 @@
  * and where this guest's first instruction fell. */
 /* tools/bench.py parses every line this guest prints */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 extern uint64_t guest_first_instret;
 

@@ -6,6 +6,7 @@
  * It reports how long it had the hart (run_clock). The VMs beside it must
  * keep their share of the hart all the same. */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 void guest_main(void)
 {
@@ -20,7 +21,7 @@ void guest_main(void)
 	run_clock_start(&clock, 1000 * us);
 	if (!strcmp(mode, "uart")) {
 		for (; run_clock_tick(&clock) < until; rounds++)
-			wrong += !(*lsr & LSR_THRE); /* an emulated UART sends at once */
+			wrong += !(*lsr & UART_LSR_THRE); /* an emulated UART sends at once */
 	} else if (!strcmp(mode, "illegal")) {
 		for (; run_clock_tick(&clock) < until; rounds++) {
 			unsigned long before = caught.count;

@@ -5,6 +5,7 @@
  * bytes typed on the console (uart=N: that many). */
 /* tools/bench.py parses every line this guest prints */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 extern uint64_t guest_first_instret;
 
@@ -67,7 +68,7 @@ static void on_external(void)
 	at_handler = rdinstret();
 	seen_at_handler = last_seen;
 	unsigned s = plic_claim(ctx);
-	while (uart[UART_LSR] & LSR_DR)
+	while (uart[UART_LSR] & UART_LSR_DR)
 		(void)uart[UART_RBR];
 	if (s)
 		plic_complete(ctx, s);
@@ -101,7 +102,7 @@ static void bench_interrupts(void)
 	plic_set_priority(uart_irq, 1);
 	plic_enable(ctx, uart_irq, true);
 	irq_on(IRQ_S_EXT, on_external);
-	uart[UART_IER] = IER_RDI;
+	uart[UART_IER] = UART_IER_RDI;
 	min = ~0UL, total = 0;
 	arm();
 	printf("bench: type %lu bytes\n", bytes);

@@ -2,6 +2,7 @@
  * brings what is typed on the console while it has the focus; it echoes
  * each byte and, at the end of a line, says what it got. "quit" ends it. */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 static volatile uint8_t *uart;
 static unsigned uart_irq;
@@ -12,7 +13,7 @@ static volatile bool line_done;
 
 static void putc_uart(char c)
 {
-	while (!(uart[UART_LSR] & LSR_THRE))
+	while (!(uart[UART_LSR] & UART_LSR_THRE))
 		;
 	uart[UART_THR] = (uint8_t)c;
 }
@@ -21,7 +22,7 @@ static void on_external(void)
 {
 	unsigned s = plic_claim(ctx);
 	if (s == uart_irq) {
-		while (uart[UART_LSR] & LSR_DR) {
+		while (uart[UART_LSR] & UART_LSR_DR) {
 			char c = (char)uart[UART_RBR];
 			if (line_done)
 				continue; /* the line is not taken yet: drop */
@@ -52,7 +53,7 @@ void guest_main(void)
 	plic_enable(ctx, uart_irq, true);
 	plic_set_threshold(ctx, 0);
 	irq_on(IRQ_S_EXT, on_external);
-	uart[UART_IER] = IER_RDI;
+	uart[UART_IER] = UART_IER_RDI;
 	irq_enable();
 	/* grader: test_stage5_irq.py parses this line */
 	uart_printf("echo: ready\n");

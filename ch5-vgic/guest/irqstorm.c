@@ -10,6 +10,7 @@
  * Each vCPU reports how long it had a hart (run_clock). The VMs beside
  * it must keep their share of the harts all the same. */
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 static char mode[8] = "timer";
 static uint64_t until;
@@ -32,7 +33,7 @@ static void storm(unsigned long hart)
 	} else if (!strcmp(mode, "plic")) {
 		asm volatile("csrs sie, %0" ::"r"(SIE_SEIE));
 		for (; run_clock_tick(&clock) < until; n++) {
-			uart[UART_IER] = IER_THRI;
+			uart[UART_IER] = UART_IER_THRI;
 			uart[UART_IER] = 0;
 		}
 	} else {

@@ -10,6 +10,7 @@
  * right after it. Then threshold 0, and the same again. */
 /* grader: test_stage5_irq.py parses every line this guest prints */
 #include "guest.h"
+#include "regmap/testdev.h"
 
 static int ctx;
 static volatile uint32_t *testdev_raise, *testdev_lower;
@@ -73,8 +74,8 @@ void guest_main(void)
 	unsigned prio[8], order[8];
 	int nlines = fdt_interrupts("hvlab,mmio-test", lines, 8);
 	uint64_t dev = fdt_find_reg("hvlab,mmio-test");
-	testdev_raise = (volatile uint32_t *)(dev + 0x100);
-	testdev_lower = (volatile uint32_t *)(dev + 0x104);
+	testdev_raise = (volatile uint32_t *)(dev + TESTDEV_RAISE);
+	testdev_lower = (volatile uint32_t *)(dev + TESTDEV_LOWER);
 	ctx = plic_context(0);
 	int nprio = parse_list("prio", prio, 8), norder = parse_list("order", order, 8);
 	repend = (unsigned)bootarg_ulong("repend", 0);

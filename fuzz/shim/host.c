@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "arch/hext.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/extable.h"
 #include "lib/format.h"
 #include "lib/panic.h"
@@ -108,6 +108,17 @@ __attribute__((weak)) int fuzz_guest_store(uint64_t gva, uint64_t value, unsigne
 {
 	(void)gva, (void)value, (void)size;
 	return PROBE_FAULT;
+}
+
+/* A device that looks for another device of its VM (vplic_of, vuart_of)
+ * in a harness, which links no vm/vm.c: the harnesses' VMs have no other
+ * device, or the harness defines the lookup itself. */
+struct vm;
+struct vdev_model;
+__attribute__((weak)) void *vdev_state(struct vm *vm, const struct vdev_model *model)
+{
+	(void)vm, (void)model;
+	return NULL;
 }
 
 /* The fuzzers run on one thread: a lock that is taken is held by this

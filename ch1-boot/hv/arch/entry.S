@@ -3,7 +3,7 @@
  * here; the others are started later through SBI HSM at secondary_entry,
  * but some firmware sends one here by mistake (boot/smp.c). */
 #include "arch/csr.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 
 	.section .text.entry, "ax"
 	.globl _start

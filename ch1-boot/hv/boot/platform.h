@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "boot/hart.h"
+#include "arch/hart.h"
 
 #define MAX_MEM_REGIONS  4
 #define MAX_RESERVED     8

@@ -1,6 +1,7 @@
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/sbi.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "boot/params.h"
 #include "boot/platform.h"
 #include "boot/smp.h"

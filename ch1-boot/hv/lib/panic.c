@@ -3,8 +3,8 @@
 #include <stdarg.h>
 
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/sbi.h"
-#include "boot/hart.h"
 #include "boot/poweroff.h"
 #include "lib/console.h"
 #include "lib/panic.h"

@@ -5,9 +5,9 @@
  * the firmware to do it. Each tick programs the next deadline one period
  * after the previous one, not after "now", so the rate does not drift. */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/sbi.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
 #include "boot/platform.h"
 #include "lib/extable.h"
 #include "lib/panic.h"

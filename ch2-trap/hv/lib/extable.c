@@ -1,4 +1,4 @@
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/extable.h"
 
 /* Bounds of the table, from the linker script. */

@@ -1,7 +1,7 @@
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/ipi.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
 #include "boot/platform.h"
 #include "boot/smp.h"
 #include "lib/printf.h"

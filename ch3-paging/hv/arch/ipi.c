@@ -2,9 +2,9 @@
  * set sip.SSIP on the target harts (the CLINT's MSIP in M-mode underneath);
  * the target acknowledges by clearing SSIP (privileged spec §10.1.3). */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/ipi.h"
 #include "arch/sbi.h"
-#include "boot/hart.h"
 #include "lib/printf.h"
 
 void ipi_enable(void)

@@ -2,10 +2,10 @@
  * owns it. An exception that nobody expects is fatal; the report names the
  * cause, where it happened and what the registers held. */
 #include "arch/csr.h"
-#include "arch/trap.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "arch/ipi.h"
 #include "arch/timer.h"
+#include "arch/trap.h"
 #include "lib/backtrace.h"
 #include "lib/extable.h"
 #include "lib/panic.h"

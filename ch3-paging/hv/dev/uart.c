@@ -1,8 +1,8 @@
 /* Polled ns16550 driver. OpenSBI has already set the line (baud rate, 8N1);
  * the hypervisor keeps that and only masks the UART's interrupts. */
 #include "arch/mmio.h"
-#include "dev/ns16550.h"
 #include "dev/uart.h"
+#include "regmap/ns16550.h"
 
 static struct uart_config uart;
 
@@ -25,19 +25,19 @@ void uart_init(const struct uart_config *cfg)
 {
 	uart = *cfg;
 	reg_write(UART_IER, 0);
-	reg_write(UART_FCR, FCR_FIFO_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX);
+	reg_write(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
 }
 
 void uart_putc(char c)
 {
-	while (!(reg_read(UART_LSR) & LSR_THRE))
+	while (!(reg_read(UART_LSR) & UART_LSR_THRE))
 		;
 	reg_write(UART_THR, (uint8_t)c);
 }
 
 int uart_getc(void)
 {
-	if (!(reg_read(UART_LSR) & LSR_DR))
+	if (!(reg_read(UART_LSR) & UART_LSR_DR))
 		return -1;
 	return reg_read(UART_RBR);
 }

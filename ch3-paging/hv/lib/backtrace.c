@@ -1,6 +1,6 @@
 #include <stdint.h>
 
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/backtrace.h"
 #include "lib/printf.h"
 

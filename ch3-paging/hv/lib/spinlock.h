@@ -38,7 +38,7 @@
 #include <stddef.h>
 
 #include "arch/csr.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 
 struct spinlock {
 	struct hart *owner; /* NULL while free */

@@ -1,5 +1,5 @@
+#include "arch/hart.h"
 #include "arch/trap.h"
-#include "boot/hart.h"
 #include "lib/printf.h"
 #include "selftest/selftest.h"
 

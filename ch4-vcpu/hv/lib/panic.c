@@ -4,8 +4,8 @@
 #include <stdarg.h>
 
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/trap.h"
-#include "boot/hart.h"
 #include "boot/poweroff.h"
 #include "lib/backtrace.h"
 #include "lib/console.h"

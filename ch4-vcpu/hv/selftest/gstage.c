@@ -5,8 +5,8 @@
  * the host-physical addresses that the software walker gives, then reads
  * and writes it through the guest's eyes. */
 /* grader: test_stage3_paging.py parses every line printed here */
+#include "arch/hart.h"
 #include "arch/hext.h"
-#include "boot/hart.h"
 #include "boot/params.h"
 #include "boot/platform.h"
 #include "lib/printf.h"

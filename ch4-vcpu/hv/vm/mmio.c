@@ -6,26 +6,30 @@
  * guest's own page tables, exactly as the hart fetched it; that read goes
  * through the fixup table, so a guest that unmaps its code meanwhile only
  * gets itself stopped. */
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/trap.h"
-#include "boot/hart.h"
 #include "lib/panic.h"
 #include "vm/decode.h"
 #include "vm/guest_mem.h"
 #include "vm/mmio.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 
-void mmio_add(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev)
+void mmio_add(struct vm *vm, const struct vdev_slot *slot, void *dev)
 {
 	BUG_ON(vm->nmmio >= MAX_MMIO_REGIONS);
-	vm->mmio[vm->nmmio++] = (struct mmio_region){base, size, ops, dev};
+	vm->mmio[vm->nmmio++] =
+	    (struct mmio_region){slot->gpa, slot->size, &slot->model->mmio, dev, slot};
 }
 
 static struct mmio_region *find_region(struct vm *vm, uint64_t gpa)
 {
-	for (int i = 0; i < vm->nmmio; i++)
-		if (gpa >= vm->mmio[i].base && gpa - vm->mmio[i].base < vm->mmio[i].size)
-			return &vm->mmio[i];
+	/* One comparison a region: below the base, the difference wraps
+	 * around to more than any size. */
+	for (struct mmio_region *r = vm->mmio; r < vm->mmio + vm->nmmio; r++)
+		if (gpa - r->base < r->size)
+			return r;
 	return NULL;
 }
 
@@ -80,7 +84,7 @@ void mmio_handle_fault(struct vcpu *v)
 		uint64_t value = a.reg ? c->regs[a.reg] : 0;
 		if (a.width < 8)
 			value &= (1UL << (8 * a.width)) - 1;
-		if (!r->ops->write(r->dev, offset, a.width, value)) {
+		if (!r->ops->write(v, r->dev, offset, a.width, value)) {
 			/* grader: test_stage4_hostile.py looks for the gpa in this reason */
 			vm_stop(v->vm, true, "device refused a %u-byte write at gpa 0x%lx", a.width,
 			        (unsigned long)gpa);
@@ -88,7 +92,7 @@ void mmio_handle_fault(struct vcpu *v)
 		}
 	} else {
 		uint64_t value = 0;
-		if (!r->ops->read(r->dev, offset, a.width, &value)) {
+		if (!r->ops->read(v, r->dev, offset, a.width, &value)) {
 			/* grader: test_stage4_hostile.py looks for the gpa in this reason */
 			vm_stop(v->vm, true, "device refused a %u-byte read at gpa 0x%lx", a.width,
 			        (unsigned long)gpa);

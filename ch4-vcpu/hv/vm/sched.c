@@ -4,10 +4,10 @@
  * hart at the next tick like any other, so no VM can starve the rest. When
  * no VM is left, the hart that notices powers the machine off. */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/ipi.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
 #include "lib/printf.h"

@@ -1,29 +1,36 @@
 /* Creating a VM: guest RAM in the G-stage table, the image copied into it
- * (at its start for the built-in guests, 2 MiB in for a raw image), a device
- * tree at its end, the emulated devices, vCPU 0 ready to start at the image
- * with a0 = 0 and a1 = the device tree (the same entry contract as
- * OpenSBI's for an S-mode kernel). */
+ * (at its start for the built-in guests, 2 MiB in for a raw image), the
+ * devices of the guest's machine (vm/vdev.h), a device tree at the end of
+ * RAM, vCPU 0 ready to start at the image with a0 = 0 and a1 = the device
+ * tree (the same entry contract as OpenSBI's for an S-mode kernel). */
 #include <stdarg.h>
 
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/frame.h"
 #include "vm/guest_mem.h"
 #include "vm/sched.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 #include "vm/vm_fdt.h"
+
+#define VDEV_STATE_ALIGN 16
 
 struct vm vms[MAX_VMS];
 static struct spinlock vms_lock = SPINLOCK_INIT("vms");
 
+_Static_assert(VM_FREE == 0, "a slot of zeroes is free");
+
+/* A free slot is all zeroes: the BSS's at boot, vm_discard's after a
+ * creation that failed. */
 static struct vm *vm_alloc(void)
 {
 	spin_lock(&vms_lock);
 	for (int i = 0; i < MAX_VMS; i++) {
 		if (vms[i].state == VM_FREE) {
-			memset(&vms[i], 0, sizeof(vms[i]));
 			vms[i].id = i + 1;
 			spin_init(&vms[i].lock, "vm", false);
 			vms[i].state = VM_STOPPED; /* until it is complete */
@@ -33,6 +40,45 @@ static struct vm *vm_alloc(void)
 	}
 	spin_unlock(&vms_lock);
 	return NULL;
+}
+
+/* Gives back what a VM whose creation failed holds, and its slot. */
+static void vm_discard(struct vm *vm)
+{
+	if (vm->gs.pt.root)
+		gstage_destroy(&vm->gs);
+	if (vm->vdev_frames)
+		frame_free_contig((uintptr_t)vm->vdev_state, vm->vdev_frames);
+	spin_lock(&vms_lock);
+	memset(vm, 0, sizeof(*vm)); /* VM_FREE */
+	spin_unlock(&vms_lock);
+}
+
+/* Each device of the guest's machine: its state, zeroed (frames hold the
+ * states of all the VM's devices) and set up by its model, and its
+ * window. Returns 0, or -1 with the reason printed. */
+static int add_devices(struct vm *vm)
+{
+	size_t total = 0;
+	for (unsigned i = 0; i < guest_machine_size; i++)
+		total += ALIGN_UP(guest_machine[i].model->state_size, VDEV_STATE_ALIGN);
+	unsigned long frames = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
+	uint64_t pa = frames ? frame_alloc_contig(frames, PAGE_SIZE) : 0;
+	if (frames && !pa) {
+		printf("vm %s: no memory for the state of its devices\n", vm->name);
+		return -1;
+	}
+	vm->vdev_state = (void *)(uintptr_t)pa;
+	vm->vdev_frames = frames;
+	char *state = vm->vdev_state;
+	for (unsigned i = 0; i < guest_machine_size; i++) {
+		const struct vdev_slot *slot = &guest_machine[i];
+		if (slot->model->init && slot->model->init(vm, state, slot))
+			return -1;
+		mmio_add(vm, slot, state);
+		state += ALIGN_UP(slot->model->state_size, VDEV_STATE_ALIGN);
+	}
+	return 0;
 }
 
 struct vm *vm_create(const struct vm_config *cfg)
@@ -62,24 +108,10 @@ struct vm *vm_create(const struct vm_config *cfg)
 	if (gstage_create(&vm->gs, (uint16_t)vm->id) ||
 	    gstage_map_alloc(&vm->gs, vm->ram_gpa, vm->ram_size, PTE_R | PTE_W | PTE_X)) {
 		printf("vm %s: not enough memory for %lu MiB\n", cfg->name, cfg->mem >> 20);
-		if (vm->gs.pt.root)
-			gstage_destroy(&vm->gs);
-		vm->state = VM_FREE;
+		vm_discard(vm);
 		return NULL;
 	}
 	guest_write(vm, vm->ram_gpa + cfg->load_offset, cfg->image, cfg->image_size);
-
-	vuart_init(&vm->uart, vm);
-	mmio_add(vm, GUEST_UART_GPA, VUART_SIZE, &vuart_ops, &vm->uart);
-	mmio_add(vm, GUEST_TESTDEV_GPA, VTESTDEV_SIZE, &vtestdev_ops, &vm->testdev);
-
-	vm->fdt_gpa = vm->ram_gpa + vm->ram_size - GUEST_FDT_MAX;
-	if (vm_fdt_build(vm, cfg->bootargs)) {
-		printf("vm %s: cannot build its device tree\n", cfg->name);
-		gstage_destroy(&vm->gs);
-		vm->state = VM_FREE;
-		return NULL;
-	}
 
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -89,6 +121,19 @@ struct vm *vm_create(const struct vm_config *cfg)
 		v->state = VCPU_STOPPED;
 		v->timer_deadline = ~0UL;
 	}
+
+	if (add_devices(vm)) {
+		vm_discard(vm);
+		return NULL;
+	}
+
+	vm->fdt_gpa = vm->ram_gpa + vm->ram_size - GUEST_FDT_MAX;
+	if (vm_fdt_build(vm, cfg->bootargs)) {
+		printf("vm %s: cannot build its device tree\n", cfg->name);
+		vm_discard(vm);
+		return NULL;
+	}
+
 	vcpu_reset(&vm->vcpus[0], vm->ram_gpa + cfg->load_offset, 0, vm->fdt_gpa);
 	vm->vcpus[0].state = VCPU_STARTED;
 	/* grader: test_stage4_vcpu.py parses this line */

@@ -1,24 +1,21 @@
 /* A virtual machine: its guest-physical address space, its vCPUs, its
- * emulated devices and the device tree it boots with. */
+ * emulated devices (those of the guest's machine, vm/vdev.h) and the device
+ * tree it boots with. */
 #ifndef VM_VM_H
 #define VM_VM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dev/vtestdev.h"
-#include "dev/vuart.h"
 #include "lib/spinlock.h"
 #include "mm/gstage.h"
 #include "vm/mmio.h"
 #include "vm/vcpu.h"
 
-#define MAX_VMS           8
-#define MAX_VCPUS         8
-#define GUEST_RAM_GPA     0x80000000UL
-#define GUEST_UART_GPA    0x10000000UL
-#define GUEST_TESTDEV_GPA 0x10100000UL
-#define GUEST_FDT_MAX     0x4000UL /* room for the guest's device tree */
+#define MAX_VMS       8
+#define MAX_VCPUS     8
+#define GUEST_RAM_GPA 0x80000000UL
+#define GUEST_FDT_MAX 0x4000UL /* room for the guest's device tree */
 
 enum vm_state { VM_FREE, VM_RUNNING, VM_STOPPED };
 
@@ -43,10 +40,10 @@ struct vm {
 	uint64_t fdt_gpa;
 	unsigned nvcpus;
 	struct vcpu vcpus[MAX_VCPUS];
-	struct mmio_region mmio[MAX_MMIO_REGIONS];
+	struct mmio_region mmio[MAX_MMIO_REGIONS]; /* its devices' windows */
 	int nmmio;
-	struct vuart uart;
-	struct vtestdev testdev;
+	void *vdev_state; /* its devices' state, in frames of its own */
+	unsigned long vdev_frames;
 	struct spinlock lock; /* its state, for vm_stop */
 };
 

@@ -2,15 +2,24 @@
  * the host: its RAM, its vCPUs (whose riscv,isa has no 'h': a guest cannot
  * nest, and no Sstc: its timer is SBI TIME), the host's timebase (the
  * guest reads the same `time`), /chosen with its bootargs and its console,
- * and each emulated device. Built with libfdt's sequential-write API. */
+ * and a node for each device of the guest's machine (vm/vdev.h). Built with
+ * libfdt's sequential-write API. */
 #include <libfdt.h>
 
 #include "boot/platform.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vm/guest_mem.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 #include "vm/vm_fdt.h"
+
+/* Every libfdt call returns a negative error, which ends the building. */
+#define TRY(x)                       \
+	do {                         \
+		if ((err = (x)) < 0) \
+			return err;  \
+	} while (0)
 
 static char fdt_buf[GUEST_FDT_MAX];
 static struct spinlock fdt_lock = SPINLOCK_INIT("vm_fdt");
@@ -40,15 +49,26 @@ static void guest_isa(char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* A device's node under /soc: its name@address, compatible and reg, then
+ * what its model adds. */
+static int device_node(void *buf, const struct vm *vm, const struct vdev_slot *slot)
+{
+	char name[48];
+	int err = 0;
+	snprintf(name, sizeof(name), "%s@%lx", slot->name, (unsigned long)slot->gpa);
+	TRY(fdt_begin_node(buf, name));
+	TRY(fdt_property_string(buf, "compatible", slot->model->compatible));
+	fdt64_t reg[2] = {cpu_to_fdt64(slot->gpa), cpu_to_fdt64(slot->size)};
+	TRY(fdt_property(buf, "reg", reg, sizeof(reg)));
+	if (slot->model->fdt_props)
+		TRY(slot->model->fdt_props(buf, vm, slot));
+	return fdt_end_node(buf);
+}
+
 static int build(struct vm *vm, const char *bootargs, void *buf)
 {
 	char name[48], isa[128];
 	int err = 0;
-#define TRY(x)                       \
-	do {                         \
-		if ((err = (x)) < 0) \
-			return err;  \
-	} while (0)
 	/* Without name de-duplication: its search of the strings table for every
 	 * property cost more than the rest of the build (make bench). */
 	TRY(fdt_create_with_flags(buf, GUEST_FDT_MAX, FDT_CREATE_FLAG_NO_NAME_DEDUP));
@@ -62,8 +82,15 @@ static int build(struct vm *vm, const char *bootargs, void *buf)
 
 	TRY(fdt_begin_node(buf, "chosen"));
 	TRY(fdt_property_string(buf, "bootargs", bootargs));
-	snprintf(name, sizeof(name), "/soc/serial@%lx", GUEST_UART_GPA);
-	TRY(fdt_property_string(buf, "stdout-path", name));
+	for (unsigned i = 0; i < guest_machine_size; i++) {
+		const struct vdev_slot *slot = &guest_machine[i];
+		if (slot->model->console) {
+			snprintf(name, sizeof(name), "/soc/%s@%lx", slot->name,
+			         (unsigned long)slot->gpa);
+			TRY(fdt_property_string(buf, "stdout-path", name));
+			break;
+		}
+	}
 	TRY(fdt_end_node(buf));
 
 	snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->ram_gpa);
@@ -102,25 +129,12 @@ static int build(struct vm *vm, const char *bootargs, void *buf)
 	TRY(fdt_property_u32(buf, "#size-cells", 2));
 	TRY(fdt_property_string(buf, "compatible", "simple-bus"));
 	TRY(fdt_property(buf, "ranges", NULL, 0));
-	snprintf(name, sizeof(name), "serial@%lx", GUEST_UART_GPA);
-	TRY(fdt_begin_node(buf, name));
-	TRY(fdt_property_string(buf, "compatible", "ns16550a"));
-	fdt64_t ureg[2] = {cpu_to_fdt64(GUEST_UART_GPA), cpu_to_fdt64(VUART_SIZE)};
-	TRY(fdt_property(buf, "reg", ureg, sizeof(ureg)));
-	TRY(fdt_property_u32(buf, "clock-frequency", 3686400));
-	TRY(fdt_property_u32(buf, "reg-io-width", 1));
-	TRY(fdt_end_node(buf));
-	snprintf(name, sizeof(name), "test@%lx", GUEST_TESTDEV_GPA);
-	TRY(fdt_begin_node(buf, name));
-	TRY(fdt_property_string(buf, "compatible", "hvlab,mmio-test"));
-	fdt64_t treg[2] = {cpu_to_fdt64(GUEST_TESTDEV_GPA), cpu_to_fdt64(VTESTDEV_SIZE)};
-	TRY(fdt_property(buf, "reg", treg, sizeof(treg)));
-	TRY(fdt_end_node(buf));
+	for (unsigned i = 0; i < guest_machine_size; i++)
+		TRY(device_node(buf, vm, &guest_machine[i]));
 	TRY(fdt_end_node(buf));
 
 	TRY(fdt_end_node(buf));
 	TRY(fdt_finish(buf));
-#undef TRY
 	return 0;
 }
 

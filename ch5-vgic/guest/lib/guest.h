@@ -7,7 +7,7 @@
  * which are the guest's too (it runs in VS-mode, which looks like S). */
 #include "arch/csr.h"
 #include "arch/sbi_ecall_interface.h" /* the SBI's numbers */
-#include "dev/ns16550.h"              /* the emulated UART's registers */
+#include "regmap/ns16550.h"           /* the emulated UART's registers */
 
 #define GUEST_MAX_HARTS  8 /* start.S gives each its stack */
 #define GUEST_STACK_SIZE 0x2000

@@ -4,6 +4,7 @@
 #include <libfdt.h>
 
 #include "guest.h"
+#include "regmap/plic.h"
 
 volatile unsigned long irq_counts[IRQ_CAUSES];
 static irq_handler_fn handlers[IRQ_CAUSES];
@@ -51,7 +52,7 @@ void irq_disable(void)
 	asm volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
 }
 
-/* --- the PLIC (PLIC spec §3) --- */
+/* --- the PLIC (regmap/plic.h) --- */
 
 static volatile uint32_t *plic;
 
@@ -71,7 +72,8 @@ int plic_context(unsigned long hartid)
 		int intc = fdt_node_offset_by_phandle(guest_fdt, fdt32_to_cpu(cells[2 * ctx]));
 		int cpu = fdt_parent_offset(guest_fdt, intc);
 		const fdt32_t *reg = fdt_getprop(guest_fdt, cpu, "reg", NULL);
-		if (reg && fdt32_to_cpu(*reg) == hartid && fdt32_to_cpu(cells[2 * ctx + 1]) == 9)
+		if (reg && fdt32_to_cpu(*reg) == hartid &&
+		    fdt32_to_cpu(cells[2 * ctx + 1]) == PLIC_S_EXT_LINE)
 			return ctx;
 	}
 	return -1;
@@ -89,12 +91,12 @@ int fdt_interrupts(const char *compatible, uint32_t *out, int max)
 
 void plic_set_priority(unsigned source, unsigned priority)
 {
-	*plic_reg(4UL * source) = priority;
+	*plic_reg(PLIC_PRIORITY(source)) = priority;
 }
 
 void plic_enable(int ctx, unsigned source, bool on)
 {
-	volatile uint32_t *word = plic_reg(0x2000UL + 0x80UL * (unsigned)ctx + 4 * (source / 32));
+	volatile uint32_t *word = plic_reg(PLIC_ENABLE((unsigned)ctx, source));
 	if (on)
 		*word |= 1u << (source % 32);
 	else
@@ -103,20 +105,20 @@ void plic_enable(int ctx, unsigned source, bool on)
 
 void plic_set_threshold(int ctx, unsigned threshold)
 {
-	*plic_reg(0x200000UL + 0x1000UL * (unsigned)ctx) = threshold;
+	*plic_reg(PLIC_THRESHOLD((unsigned)ctx)) = threshold;
 }
 
 uint32_t plic_pending(void)
 {
-	return *plic_reg(0x1000);
+	return *plic_reg(PLIC_PENDING(0));
 }
 
 unsigned plic_claim(int ctx)
 {
-	return *plic_reg(0x200004UL + 0x1000UL * (unsigned)ctx);
+	return *plic_reg(PLIC_CLAIM((unsigned)ctx));
 }
 
 void plic_complete(int ctx, unsigned source)
 {
-	*plic_reg(0x200004UL + 0x1000UL * (unsigned)ctx) = source;
+	*plic_reg(PLIC_CLAIM((unsigned)ctx)) = source;
 }

@@ -3,6 +3,7 @@
 #include <libfdt.h>
 
 #include "guest.h"
+#include "regmap/ns16550.h"
 
 const void *guest_fdt;
 uint64_t guest_first_instret;
@@ -52,7 +53,7 @@ static volatile uint8_t *uart;
 
 static void uart_putc(char c)
 {
-	while (!(uart[UART_LSR] & LSR_THRE))
+	while (!(uart[UART_LSR] & UART_LSR_THRE))
 		;
 	uart[UART_THR] = (uint8_t)c;
 }

@@ -1,26 +1,21 @@
-/* The host PLIC driver. Register map (PLIC spec §3): priorities at
- * 0x000000 + 4 * source, pending bits at 0x001000, enable bits at
- * 0x002000 + 0x80 * context, threshold at 0x200000 + 0x1000 * context and
- * claim/complete 4 bytes above it. Which context is which hart's S-mode
- * comes from the node's interrupts-extended: entry i names the interrupt
- * controller of a hart and the line (9, supervisor external) of context i. */
+/* The host PLIC driver (registers: regmap/plic.h). Which context is which
+ * hart's S-mode comes from the node's interrupts-extended: entry i names
+ * the interrupt controller of a hart and the line (9, supervisor external)
+ * of context i. */
 #include <libfdt.h>
 
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/mmio.h"
-#include "boot/hart.h"
 #include "boot/platform.h"
 #include "dev/plic.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "regmap/plic.h"
 
-#define PLIC_PRIORITY(src)  (4UL * (src))
-#define PLIC_ENABLE(ctx)    (0x2000UL + 0x80UL * (ctx))
-#define PLIC_THRESHOLD(ctx) (0x200000UL + 0x1000UL * (ctx))
-#define PLIC_CLAIM(ctx)     (PLIC_THRESHOLD(ctx) + 4)
-#define PLIC_MAX_SOURCES    1024
-#define PLIC_MAX_HANDLERS   64
+#define PLIC_MAX_SOURCES  1024
+#define PLIC_MAX_HANDLERS 64
 
 static bool present;
 static unsigned sources;         /* 1..sources-1 exist; source 0 means "none" */
@@ -82,7 +77,7 @@ bool plic_init(void)
 		if (s_context[i] < 0)
 			continue;
 		for (unsigned w = 0; w < (sources + 31) / 32; w++)
-			mmio_write32(reg(PLIC_ENABLE(s_context[i]) + 4 * w), 0);
+			mmio_write32(reg(PLIC_ENABLE(s_context[i], 32 * w)), 0);
 	}
 	return true;
 }
@@ -104,7 +99,7 @@ void plic_route(unsigned irq, unsigned priority, unsigned hart, plic_handler_fn 
 	handlers[irq].fn = fn;
 	handlers[irq].arg = arg;
 	mmio_write32(reg(PLIC_PRIORITY(irq)), priority);
-	uintptr_t word = reg(PLIC_ENABLE(ctx) + 4 * (irq / 32));
+	uintptr_t word = reg(PLIC_ENABLE(ctx, irq));
 	mmio_write32(word, mmio_read32(word) | 1u << (irq % 32));
 }
 

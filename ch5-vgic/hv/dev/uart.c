@@ -2,8 +2,8 @@
  * hypervisor keeps that. Output is polled; input raises the UART's receive
  * interrupt once uart_enable_rx_interrupt has been called. */
 #include "arch/mmio.h"
-#include "dev/ns16550.h"
 #include "dev/uart.h"
+#include "regmap/ns16550.h"
 
 static struct uart_config uart;
 
@@ -26,24 +26,24 @@ void uart_init(const struct uart_config *cfg)
 {
 	uart = *cfg;
 	reg_write(UART_IER, 0);
-	reg_write(UART_FCR, FCR_FIFO_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX);
+	reg_write(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
 }
 
 void uart_putc(char c)
 {
-	while (!(reg_read(UART_LSR) & LSR_THRE))
+	while (!(reg_read(UART_LSR) & UART_LSR_THRE))
 		;
 	reg_write(UART_THR, (uint8_t)c);
 }
 
 void uart_enable_rx_interrupt(void)
 {
-	reg_write(UART_IER, IER_RDI);
+	reg_write(UART_IER, UART_IER_RDI);
 }
 
 int uart_getc(void)
 {
-	if (!(reg_read(UART_LSR) & LSR_DR))
+	if (!(reg_read(UART_LSR) & UART_LSR_DR))
 		return -1;
 	return reg_read(UART_RBR);
 }

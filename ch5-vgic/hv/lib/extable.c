@@ -1,5 +1,5 @@
 #include "arch/csr.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/extable.h"
 
 /* Bounds of the table, from the linker script. */

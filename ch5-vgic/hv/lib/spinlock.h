@@ -28,8 +28,8 @@
  * interrupt handlers take.
  *   vm       vm/vm.c        a VM's state (vm_stop); irq: the console's
  *                           prompt stops VMs from the UART's interrupt
- *   vuart    dev/vuart.c    a VM's 16550; irq: typed bytes come that way
- *   vplic    dev/vplic.c    a VM's vPLIC; irq: the vUART raises its line
+ *   vuart    vdev/vuart.c   a VM's 16550; irq: typed bytes come that way
+ *   vplic    vdev/vplic.c   a VM's vPLIC; irq: the vUART raises its line
  *   sched    vm/sched.c     the vCPUs' run states; irq: under vm and vplic
  *   vms      vm/vm.c        the VM slots                      } leaves: they
  *   vm_fdt   vm/vm_fdt.c    the buffer for guest device trees } take no
@@ -45,7 +45,7 @@
 #include <stddef.h>
 
 #include "arch/csr.h"
-#include "boot/hart.h"
+#include "arch/hart.h"
 
 struct spinlock {
 	struct hart *owner; /* NULL while free */

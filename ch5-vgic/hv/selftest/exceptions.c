@@ -1,7 +1,7 @@
 /* Exceptions raised on purpose, one function each so that the grader can
  * check that the reported sepc lies inside the function that raised it. */
+#include "arch/hart.h"
 #include "arch/trap.h"
-#include "boot/hart.h"
 #include "boot/platform.h"
 #include "lib/extable.h"
 #include "lib/panic.h"

@@ -1,7 +1,7 @@
 /* W^X in the hypervisor's own table: its text and read-only data refuse
  * writes. probe_write turns the store page fault into an error to report. */
+#include "arch/hart.h"
 #include "arch/trap.h"
-#include "boot/hart.h"
 #include "lib/extable.h"
 #include "lib/printf.h"
 #include "selftest/selftest.h"

@@ -6,11 +6,11 @@
  * SBI calls, accesses to emulated devices, what the guest may not do, and
  * the host's own interrupts that happened to arrive while a guest ran. */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/ipi.h"
 #include "arch/timer.h"
 #include "arch/trap.h"
-#include "boot/hart.h"
 #include "dev/plic.h"
 #include "lib/extable.h"
 #include "lib/printf.h"

@@ -30,10 +30,10 @@
  * deadline of the vCPU it runs (without Sstc) and the queue's head, so
  * one look at the head replaces a search of every vCPU. */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/ipi.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
 #include "lib/printf.h"

@@ -3,9 +3,9 @@
  * only the world switch; its FP registers are restored unless this hart was
  * the last to load them, and saved only when the guest dirtied them. */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/timer.h"
-#include "boot/hart.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "vm/vcpu.h"

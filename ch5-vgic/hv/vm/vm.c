@@ -1,31 +1,36 @@
 /* Creating a VM: guest RAM in the G-stage table, the image copied into it
- * (at its start for the built-in guests, 2 MiB in for a raw image), a device
- * tree at its end, the emulated devices, vCPU 0 ready to start at the image
- * with a0 = 0 and a1 = the device tree (the same entry contract as
- * OpenSBI's for an S-mode kernel). */
+ * (at its start for the built-in guests, 2 MiB in for a raw image), the
+ * devices of the guest's machine (vm/vdev.h), a device tree at the end of
+ * RAM, vCPU 0 ready to start at the image with a0 = 0 and a1 = the device
+ * tree (the same entry contract as OpenSBI's for an S-mode kernel). */
 #include <stdarg.h>
 
-#include "boot/hart.h"
+#include "arch/hart.h"
 #include "lib/console.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/frame.h"
 #include "vm/guest_mem.h"
 #include "vm/sched.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 #include "vm/vm_fdt.h"
 
-_Static_assert(VPLIC_MAX_CONTEXTS >= MAX_VCPUS, "a vPLIC context for every vCPU");
+#define VDEV_STATE_ALIGN 16
 
 struct vm vms[MAX_VMS];
 static struct spinlock vms_lock = SPINLOCK_INIT("vms");
 
+_Static_assert(VM_FREE == 0, "a slot of zeroes is free");
+
+/* A free slot is all zeroes: the BSS's at boot, vm_discard's after a
+ * creation that failed. */
 static struct vm *vm_alloc(void)
 {
 	spin_lock(&vms_lock);
 	for (int i = 0; i < MAX_VMS; i++) {
 		if (vms[i].state == VM_FREE) {
-			memset(&vms[i], 0, sizeof(vms[i]));
 			vms[i].id = i + 1;
 			/* irq: the console prompt's "stop" runs in the UART's interrupt. */
 			spin_init(&vms[i].lock, "vm", true);
@@ -35,6 +40,53 @@ static struct vm *vm_alloc(void)
 		}
 	}
 	spin_unlock(&vms_lock);
+	return NULL;
+}
+
+/* Gives back what a VM whose creation failed holds, and its slot. */
+static void vm_discard(struct vm *vm)
+{
+	if (vm->gs.pt.root)
+		gstage_destroy(&vm->gs);
+	if (vm->vdev_frames)
+		frame_free_contig((uintptr_t)vm->vdev_state, vm->vdev_frames);
+	spin_lock(&vms_lock);
+	memset(vm, 0, sizeof(*vm)); /* VM_FREE */
+	spin_unlock(&vms_lock);
+}
+
+/* Each device of the guest's machine: its state, zeroed (frames hold the
+ * states of all the VM's devices) and set up by its model, and its
+ * window. Returns 0, or -1 with the reason printed. */
+static int add_devices(struct vm *vm)
+{
+	size_t total = 0;
+	for (unsigned i = 0; i < guest_machine_size; i++)
+		total += ALIGN_UP(guest_machine[i].model->state_size, VDEV_STATE_ALIGN);
+	unsigned long frames = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
+	uint64_t pa = frames ? frame_alloc_contig(frames, PAGE_SIZE) : 0;
+	if (frames && !pa) {
+		printf("vm %s: no memory for the state of its devices\n", vm->name);
+		return -1;
+	}
+	vm->vdev_state = (void *)(uintptr_t)pa;
+	vm->vdev_frames = frames;
+	char *state = vm->vdev_state;
+	for (unsigned i = 0; i < guest_machine_size; i++) {
+		const struct vdev_slot *slot = &guest_machine[i];
+		if (slot->model->init && slot->model->init(vm, state, slot))
+			return -1;
+		mmio_add(vm, slot, state);
+		state += ALIGN_UP(slot->model->state_size, VDEV_STATE_ALIGN);
+	}
+	return 0;
+}
+
+void *vdev_state(struct vm *vm, const struct vdev_model *model)
+{
+	for (int i = 0; i < vm->nmmio; i++)
+		if (vm->mmio[i].slot->model == model)
+			return vm->mmio[i].dev;
 	return NULL;
 }
 
@@ -65,9 +117,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	if (gstage_create(&vm->gs, (uint16_t)vm->id) ||
 	    gstage_map_alloc(&vm->gs, vm->ram_gpa, vm->ram_size, PTE_R | PTE_W | PTE_X)) {
 		printf("vm %s: not enough memory for %lu MiB\n", cfg->name, cfg->mem >> 20);
-		if (vm->gs.pt.root)
-			gstage_destroy(&vm->gs);
-		vm->state = VM_FREE;
+		vm_discard(vm);
 		return NULL;
 	}
 	guest_write(vm, vm->ram_gpa + cfg->load_offset, cfg->image, cfg->image_size);
@@ -81,18 +131,15 @@ struct vm *vm_create(const struct vm_config *cfg)
 		v->timer_deadline = ~0UL;
 	}
 
-	vplic_init(&vm->plic, vm, vm->nvcpus);
-	vuart_init(&vm->uart, vm, GUEST_UART_IRQ);
-	vtestdev_init(&vm->testdev, &vm->plic);
-	mmio_add(vm, GUEST_PLIC_GPA, VPLIC_SIZE, &vplic_ops, &vm->plic);
-	mmio_add(vm, GUEST_UART_GPA, VUART_SIZE, &vuart_ops, &vm->uart);
-	mmio_add(vm, GUEST_TESTDEV_GPA, VTESTDEV_SIZE, &vtestdev_ops, &vm->testdev);
+	if (add_devices(vm)) {
+		vm_discard(vm);
+		return NULL;
+	}
 
 	vm->fdt_gpa = vm->ram_gpa + vm->ram_size - GUEST_FDT_MAX;
 	if (vm_fdt_build(vm, cfg->bootargs)) {
 		printf("vm %s: cannot build its device tree\n", cfg->name);
-		gstage_destroy(&vm->gs);
-		vm->state = VM_FREE;
+		vm_discard(vm);
 		return NULL;
 	}
 

@@ -2,9 +2,9 @@
  * the host: its RAM, its vCPUs (whose riscv,isa has no 'h': a guest cannot
  * nest, and no Sstc: its timer is SBI TIME), the host's timebase (the
  * guest reads the same `time`), /chosen with its bootargs and its console,
- * its PLIC (context i: vCPU i's supervisor external interrupt) and each
- * emulated device with its interrupt. Built with libfdt's sequential-write
- * API. */
+ * and a node for each device of the guest's machine (vm/vdev.h) with its
+ * interrupts; the PLIC's context i is vCPU i's supervisor external
+ * interrupt. Built with libfdt's sequential-write API. */
 #include <libfdt.h>
 
 #include "arch/csr.h"
@@ -12,11 +12,16 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vm/guest_mem.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 #include "vm/vm_fdt.h"
 
-#define CPU_INTC_PHANDLE(i) (1 + (i))
-#define PLIC_PHANDLE        (1 + MAX_VCPUS)
+/* Every libfdt call returns a negative error, which ends the building. */
+#define TRY(x)                       \
+	do {                         \
+		if ((err = (x)) < 0) \
+			return err;  \
+	} while (0)
 
 static char fdt_buf[GUEST_FDT_MAX];
 static struct spinlock fdt_lock = SPINLOCK_INIT("vm_fdt");
@@ -46,15 +51,34 @@ static void guest_isa(char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* A device's node under /soc: its name@address, compatible and reg, what
+ * its model adds, and its interrupt lines. */
+static int device_node(void *buf, const struct vm *vm, const struct vdev_slot *slot)
+{
+	char name[48];
+	int err = 0;
+	snprintf(name, sizeof(name), "%s@%lx", slot->name, (unsigned long)slot->gpa);
+	TRY(fdt_begin_node(buf, name));
+	TRY(fdt_property_string(buf, "compatible", slot->model->compatible));
+	fdt64_t reg[2] = {cpu_to_fdt64(slot->gpa), cpu_to_fdt64(slot->size)};
+	TRY(fdt_property(buf, "reg", reg, sizeof(reg)));
+	if (slot->model->fdt_props)
+		TRY(slot->model->fdt_props(buf, vm, slot));
+	if (slot->model->irqs) {
+		fdt32_t *lines;
+		TRY(fdt_property_u32(buf, "interrupt-parent", PLIC_PHANDLE));
+		TRY(fdt_property_placeholder(
+		    buf, "interrupts", (int)(slot->model->irqs * sizeof(*lines)), (void **)&lines));
+		for (unsigned i = 0; i < slot->model->irqs; i++)
+			lines[i] = cpu_to_fdt32(slot->irq + i);
+	}
+	return fdt_end_node(buf);
+}
+
 static int build(struct vm *vm, const char *bootargs, void *buf)
 {
 	char name[48], isa[128];
 	int err = 0;
-#define TRY(x)                       \
-	do {                         \
-		if ((err = (x)) < 0) \
-			return err;  \
-	} while (0)
 	/* Without name de-duplication: its search of the strings table for every
 	 * property cost more than the rest of the build (make bench). */
 	TRY(fdt_create_with_flags(buf, GUEST_FDT_MAX, FDT_CREATE_FLAG_NO_NAME_DEDUP));
@@ -68,8 +92,15 @@ static int build(struct vm *vm, const char *bootargs, void *buf)
 
 	TRY(fdt_begin_node(buf, "chosen"));
 	TRY(fdt_property_string(buf, "bootargs", bootargs));
-	snprintf(name, sizeof(name), "/soc/serial@%lx", GUEST_UART_GPA);
-	TRY(fdt_property_string(buf, "stdout-path", name));
+	for (unsigned i = 0; i < guest_machine_size; i++) {
+		const struct vdev_slot *slot = &guest_machine[i];
+		if (slot->model->console) {
+			snprintf(name, sizeof(name), "/soc/%s@%lx", slot->name,
+			         (unsigned long)slot->gpa);
+			TRY(fdt_property_string(buf, "stdout-path", name));
+			break;
+		}
+	}
 	TRY(fdt_end_node(buf));
 
 	snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->ram_gpa);
@@ -108,52 +139,12 @@ static int build(struct vm *vm, const char *bootargs, void *buf)
 	TRY(fdt_property_u32(buf, "#size-cells", 2));
 	TRY(fdt_property_string(buf, "compatible", "simple-bus"));
 	TRY(fdt_property(buf, "ranges", NULL, 0));
-
-	snprintf(name, sizeof(name), "interrupt-controller@%lx", GUEST_PLIC_GPA);
-	TRY(fdt_begin_node(buf, name));
-	TRY(fdt_property_string(buf, "compatible", "sifive,plic-1.0.0"));
-	fdt64_t preg[2] = {cpu_to_fdt64(GUEST_PLIC_GPA), cpu_to_fdt64(VPLIC_SIZE)};
-	TRY(fdt_property(buf, "reg", preg, sizeof(preg)));
-	TRY(fdt_property_u32(buf, "#address-cells", 0));
-	TRY(fdt_property_u32(buf, "#interrupt-cells", 1));
-	TRY(fdt_property(buf, "interrupt-controller", NULL, 0));
-	TRY(fdt_property_u32(buf, "riscv,ndev", VPLIC_SOURCES - 1));
-	fdt32_t contexts[2 * MAX_VCPUS];
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		contexts[2 * i] = cpu_to_fdt32(CPU_INTC_PHANDLE(i));
-		contexts[2 * i + 1] = cpu_to_fdt32(IRQ_S_EXT);
-	}
-	TRY(fdt_property(buf, "interrupts-extended", contexts,
-	                 (int)(2 * vm->nvcpus * sizeof(fdt32_t))));
-	TRY(fdt_property_u32(buf, "phandle", PLIC_PHANDLE));
-	TRY(fdt_end_node(buf));
-
-	snprintf(name, sizeof(name), "serial@%lx", GUEST_UART_GPA);
-	TRY(fdt_begin_node(buf, name));
-	TRY(fdt_property_string(buf, "compatible", "ns16550a"));
-	fdt64_t ureg[2] = {cpu_to_fdt64(GUEST_UART_GPA), cpu_to_fdt64(VUART_SIZE)};
-	TRY(fdt_property(buf, "reg", ureg, sizeof(ureg)));
-	TRY(fdt_property_u32(buf, "clock-frequency", 3686400));
-	TRY(fdt_property_u32(buf, "reg-io-width", 1));
-	TRY(fdt_property_u32(buf, "interrupt-parent", PLIC_PHANDLE));
-	TRY(fdt_property_u32(buf, "interrupts", GUEST_UART_IRQ));
-	TRY(fdt_end_node(buf));
-	snprintf(name, sizeof(name), "test@%lx", GUEST_TESTDEV_GPA);
-	TRY(fdt_begin_node(buf, name));
-	TRY(fdt_property_string(buf, "compatible", "hvlab,mmio-test"));
-	fdt64_t treg[2] = {cpu_to_fdt64(GUEST_TESTDEV_GPA), cpu_to_fdt64(VTESTDEV_SIZE)};
-	TRY(fdt_property(buf, "reg", treg, sizeof(treg)));
-	TRY(fdt_property_u32(buf, "interrupt-parent", PLIC_PHANDLE));
-	fdt32_t lines[VTESTDEV_IRQ_COUNT];
-	for (unsigned i = 0; i < VTESTDEV_IRQ_COUNT; i++)
-		lines[i] = cpu_to_fdt32(VTESTDEV_IRQ_FIRST + i);
-	TRY(fdt_property(buf, "interrupts", lines, sizeof(lines)));
-	TRY(fdt_end_node(buf));
+	for (unsigned i = 0; i < guest_machine_size; i++)
+		TRY(device_node(buf, vm, &guest_machine[i]));
 	TRY(fdt_end_node(buf));
 
 	TRY(fdt_end_node(buf));
 	TRY(fdt_finish(buf));
-#undef TRY
 	return 0;
 }
 

@@ -16,6 +16,7 @@
  * need a hart for its timer) and keeps the answers in order itself
  * (vm/sched.c). */
 #include "arch/csr.h"
+#include "arch/hart.h"
 #include "arch/hext.h"
 #include "arch/timer.h"
 #include "vm/vcpu.h"

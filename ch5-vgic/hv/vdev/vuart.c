@@ -1,45 +1,61 @@
-/* The 16550's registers (offsets with reg-shift 0): with LCR.DLAB clear,
- * 0 is THR (write) / RBR (read) and 1 is IER; with DLAB set they are the
- * divisor latch DLL/DLM. 2 is IIR (read) / FCR (write), 3 LCR, 4 MCR,
- * 5 LSR, 6 MSR, 7 SCR. Transmission is instant, so LSR always says the
- * transmitter is empty. Received bytes wait in a FIFO until RBR is read.
+/* The 16550's registers (regmap/ns16550.h) a byte apart (reg-shift 0);
+ * with LCR.DLAB set, the first two are the divisor latch. Transmission is
+ * instant, so LSR always says the transmitter is empty. Received bytes wait
+ * in a FIFO until RBR is read.
  *
  * The interrupt output is the 16550's: IIR names the highest-priority
  * cause among those IER enables (receiver line status, received data,
  * transmitter empty), and the line to the vPLIC is high while there is
  * one. Modem status and loopback are not emulated (MSR reads as zero). */
-#include "boot/hart.h"
-#include "dev/ns16550.h"
-#include "dev/vplic.h"
-#include "dev/vuart.h"
+#include <libfdt.h>
+
+#include "lib/printf.h"
+#include "regmap/ns16550.h"
+#include "vdev/vplic.h"
+#include "vdev/vuart.h"
 #include "vm/vm.h"
 
 #define IDLE_POLLS_BEFORE_FLUSH 64
+#define CLOCK_HZ                3686400 /* the usual 16550 crystal, QEMU's too */
 
-void vuart_init(struct vuart *u, struct vm *vm, unsigned irq)
+static int vuart_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 {
-	*u = (struct vuart){.lock = SPINLOCK_IRQ_INIT("vuart"), .vm = vm, .irq = irq, .lcr = 0x03};
+	struct vplic *plic = vplic_of(vm);
+	if (!plic) {
+		printf("vm %s: %s: no vPLIC before it in the machine\n", vm->name, slot->name);
+		return -1;
+	}
+	*(struct vuart *)state = (struct vuart){.lock = SPINLOCK_IRQ_INIT("vuart"),
+	                                        .plic = plic,
+	                                        .irq = slot->irq,
+	                                        .lcr = UART_LCR_WLEN8};
+	return 0;
+}
+
+struct vuart *vuart_of(struct vm *vm)
+{
+	return vdev_state(vm, &vuart_model);
 }
 
 /* The pending interrupt of the highest priority, as IIR shows it. */
 static uint8_t interrupt_id(const struct vuart *u)
 {
-	if (u->ier & IER_RLSI && u->overrun)
-		return IIR_RLS;
-	if (u->ier & IER_RDI && u->rx_count)
-		return IIR_RDA;
-	if (u->ier & IER_THRI && u->thr_empty_irq)
-		return IIR_THRE;
-	return IIR_NO_IRQ;
+	if (u->ier & UART_IER_RLSI && u->overrun)
+		return UART_IIR_RLSI;
+	if (u->ier & UART_IER_RDI && u->rx_count)
+		return UART_IIR_RDI;
+	if (u->ier & UART_IER_THRI && u->thr_empty_irq)
+		return UART_IIR_THRI;
+	return UART_IIR_NO_INT;
 }
 
 /* With the lock held, after any change of the state above. */
 static void update_irq(struct vuart *u)
 {
-	bool level = interrupt_id(u) != IIR_NO_IRQ;
+	bool level = interrupt_id(u) != UART_IIR_NO_INT;
 	if (level != u->irq_level) {
 		u->irq_level = level;
-		vplic_set_level(&u->vm->plic, u->irq, level);
+		vplic_set_level(u->plic, u->irq, level);
 	}
 }
 
@@ -66,28 +82,28 @@ static uint8_t read_rbr(struct vuart *u)
 	return b;
 }
 
-static uint8_t read_lsr(struct vuart *u)
+static uint8_t read_lsr(struct vuart *u, struct vcpu *v)
 {
-	uint8_t lsr = LSR_THRE | LSR_TEMT;
+	uint8_t lsr = UART_LSR_THRE | UART_LSR_TEMT;
 	if (u->rx_count)
-		lsr |= LSR_DR;
+		lsr |= UART_LSR_DR;
 	if (u->overrun)
-		lsr |= LSR_OE;
+		lsr |= UART_LSR_OE;
 	u->overrun = false;
 	/* A guest that keeps reading LSR without sending waits for input,
 	 * typically after a prompt that has no newline: show its line now. */
 	if (!u->rx_count && ++u->idle_polls == IDLE_POLLS_BEFORE_FLUSH)
-		vm_console_flush(this_hart()->current);
+		vm_console_flush(v);
 	return lsr;
 }
 
-static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *value)
+static bool vuart_read(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t *value)
 {
 	struct vuart *u = dev;
 	if (width != 1)
 		return false; /* the device tree says reg-io-width 1 */
 	spin_lock(&u->lock);
-	bool dlab = u->lcr & LCR_DLAB;
+	bool dlab = u->lcr & UART_LCR_DLAB;
 	switch (offset) {
 	case UART_RBR:
 		*value = dlab ? u->dll : read_rbr(u);
@@ -98,9 +114,9 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 	case UART_IIR: {
 		uint8_t id = interrupt_id(u);
 		/* Reading IIR when it names THRE acknowledges that interrupt. */
-		if (id == IIR_THRE)
+		if (id == UART_IIR_THRI)
 			u->thr_empty_irq = false;
-		*value = id | (u->fcr & FCR_FIFO_ENABLE ? IIR_FIFO_ON : 0);
+		*value = id | (u->fcr & UART_FCR_ENABLE_FIFO ? UART_IIR_FIFO : 0);
 		break;
 	}
 	case UART_LCR:
@@ -110,7 +126,7 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 		*value = u->mcr;
 		break;
 	case UART_LSR:
-		*value = read_lsr(u);
+		*value = read_lsr(u, v);
 		break;
 	case UART_SCR:
 		*value = u->scr;
@@ -123,20 +139,20 @@ static bool vuart_read(void *dev, uint64_t offset, unsigned width, uint64_t *val
 	return true;
 }
 
-static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t value)
+static bool vuart_write(struct vcpu *v, void *dev, uint64_t offset, unsigned width, uint64_t value)
 {
 	struct vuart *u = dev;
 	uint8_t b = (uint8_t)value;
 	if (width != 1)
 		return false;
 	spin_lock(&u->lock);
-	bool dlab = u->lcr & LCR_DLAB;
+	bool dlab = u->lcr & UART_LCR_DLAB;
 	switch (offset) {
 	case UART_THR:
 		if (dlab) {
 			u->dll = b;
 		} else {
-			vm_console_putc(this_hart()->current, (char)b);
+			vm_console_putc(v, (char)b);
 			u->thr_empty_irq = true; /* sent at once: THR is empty again */
 		}
 		u->idle_polls = 0;
@@ -147,13 +163,13 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 		} else {
 			/* Enabling THRI while THR is empty raises it, as on a 16550
 			 * (drivers start transmitting that way). */
-			if (b & IER_THRI && !(u->ier & IER_THRI))
+			if (b & UART_IER_THRI && !(u->ier & UART_IER_THRI))
 				u->thr_empty_irq = true;
 			u->ier = b & 0x0f;
 		}
 		break;
 	case UART_FCR:
-		if (b & FCR_CLEAR_RX)
+		if (b & UART_FCR_CLEAR_RCVR)
 			u->rx_count = 0;
 		u->fcr = b & 0xc9; /* FIFO enable, DMA mode, trigger level; the resets self-clear */
 		break;
@@ -174,4 +190,21 @@ static bool vuart_write(void *dev, uint64_t offset, unsigned width, uint64_t val
 	return true;
 }
 
-const struct mmio_ops vuart_ops = {.read = vuart_read, .write = vuart_write};
+/* A guest derives its divisor from the clock; it accesses the registers a
+ * byte at a time, as vuart_read and vuart_write require. */
+static int vuart_fdt_props(void *fdt, const struct vm *vm, const struct vdev_slot *slot)
+{
+	(void)vm, (void)slot;
+	int err = fdt_property_u32(fdt, "clock-frequency", CLOCK_HZ);
+	return err < 0 ? err : fdt_property_u32(fdt, "reg-io-width", 1);
+}
+
+const struct vdev_model vuart_model = {
+    .compatible = "ns16550a",
+    .console = true,
+    .irqs = 1,
+    .state_size = sizeof(struct vuart),
+    .init = vuart_init,
+    .mmio = {.read = vuart_read, .write = vuart_write},
+    .fdt_props = vuart_fdt_props,
+};

@@ -1,7 +1,5 @@
-/* The vPLIC's registers are those of the real one (PLIC spec §3): 4-byte
- * accesses only, priority at 4 * source, pending at 0x1000, enables at
- * 0x2000 + 0x80 * context, threshold at 0x200000 + 0x1000 * context and
- * claim/complete 4 bytes above it. What the guest cannot reach (contexts
+/* The vPLIC's registers are those of the real one (regmap/plic.h, PLIC
+ * spec §3), 4-byte accesses only. What the guest cannot reach (contexts
  * and sources that do not exist) reads as zero and ignores writes, as on
  * hardware; an access of another width stops the VM.
  *
@@ -12,22 +10,30 @@
  * list; its completion lets the gateway forward it again, at once if the
  * line is still high. After every change the vPLIC recomputes each
  * context's output, VSEIP of that context's vCPU. */
-#include "dev/vplic.h"
+#include <libfdt.h>
+
+#include "regmap/plic.h"
+#include "vdev/vplic.h"
 #include "vm/vcpu.h"
 #include "vm/virq.h"
 #include "vm/vm.h"
+#include "vm/vm_fdt.h"
 
-#define PRIORITY_END   0x1000UL
-#define PENDING_BASE   0x1000UL
-#define ENABLE_BASE    0x2000UL
-#define ENABLE_STRIDE  0x80UL
-#define CONTEXT_BASE   0x200000UL
-#define CONTEXT_STRIDE 0x1000UL
-#define SOURCE_MASK    0xfffffffeu /* source 0 does not exist */
+#define SOURCE_MASK 0xfffffffeu /* source 0 does not exist */
 
-void vplic_init(struct vplic *p, struct vm *vm, unsigned ncontexts)
+_Static_assert(VPLIC_MAX_CONTEXTS >= MAX_VCPUS, "a vPLIC context for every vCPU");
+
+static int vplic_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 {
-	*p = (struct vplic){.lock = SPINLOCK_IRQ_INIT("vplic"), .vm = vm, .ncontexts = ncontexts};
+	(void)slot;
+	*(struct vplic *)state =
+	    (struct vplic){.lock = SPINLOCK_IRQ_INIT("vplic"), .vm = vm, .ncontexts = vm->nvcpus};
+	return 0;
+}
+
+struct vplic *vplic_of(struct vm *vm)
+{
+	return vdev_state(vm, &vplic_model);
 }
 
 /* The source that a claim on `ctx` would return, or 0. */
@@ -107,61 +113,63 @@ static void complete(struct vplic *p, unsigned ctx, uint32_t src)
 	/* LAB 5 END */
 }
 
-static bool vplic_read(void *dev, uint64_t off, unsigned width, uint64_t *value)
+static bool vplic_read(struct vcpu *v, void *dev, uint64_t off, unsigned width, uint64_t *value)
 {
+	(void)v; /* any vCPU may claim for any context, as any hart may on a PLIC */
 	struct vplic *p = dev;
 	if (width != 4 || off & 3)
 		return false;
 	*value = 0;
 	spin_lock(&p->lock);
-	if (off < PRIORITY_END) {
+	if (off < PLIC_PENDING_BASE) {
 		if (off / 4 < VPLIC_SOURCES)
 			*value = p->priority[off / 4];
-	} else if (off == PENDING_BASE) {
+	} else if (off == PLIC_PENDING_BASE) {
 		*value = p->pending;
-	} else if (off >= ENABLE_BASE && off < CONTEXT_BASE) {
-		uint64_t ctx = (off - ENABLE_BASE) / ENABLE_STRIDE;
-		if (ctx < p->ncontexts && (off - ENABLE_BASE) % ENABLE_STRIDE == 0)
+	} else if (off >= PLIC_ENABLE_BASE && off < PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
+		if (ctx < p->ncontexts && (off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE == 0)
 			*value = p->enable[ctx];
-	} else if (off >= CONTEXT_BASE) {
-		uint64_t ctx = (off - CONTEXT_BASE) / CONTEXT_STRIDE;
-		uint64_t reg = (off - CONTEXT_BASE) % CONTEXT_STRIDE;
-		if (ctx < p->ncontexts && reg == 0)
+	} else if (off >= PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
+		uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
+		if (ctx < p->ncontexts && reg == PLIC_THRESHOLD_REG)
 			*value = p->threshold[ctx];
-		else if (ctx < p->ncontexts && reg == 4)
+		else if (ctx < p->ncontexts && reg == PLIC_CLAIM_REG)
 			*value = claim(p, (unsigned)ctx);
 	}
 	spin_unlock(&p->lock);
 	return true;
 }
 
-static bool vplic_write(void *dev, uint64_t off, unsigned width, uint64_t value)
+static bool vplic_write(struct vcpu *v, void *dev, uint64_t off, unsigned width, uint64_t value)
 {
+	(void)v;
 	struct vplic *p = dev;
 	uint32_t v32 = (uint32_t)value;
 	if (width != 4 || off & 3)
 		return false;
 	spin_lock(&p->lock);
-	if (off < PRIORITY_END) {
+	if (off < PLIC_PENDING_BASE) {
 		if (off / 4 && off / 4 < VPLIC_SOURCES) {
 			p->priority[off / 4] =
 			    v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
 			update_outputs(p);
 		}
-	} else if (off >= ENABLE_BASE && off < CONTEXT_BASE) {
-		uint64_t ctx = (off - ENABLE_BASE) / ENABLE_STRIDE;
-		if (ctx < p->ncontexts && (off - ENABLE_BASE) % ENABLE_STRIDE == 0) {
+	} else if (off >= PLIC_ENABLE_BASE && off < PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
+		if (ctx < p->ncontexts && (off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE == 0) {
 			p->enable[ctx] = v32 & SOURCE_MASK;
 			update_outputs(p);
 		}
-	} else if (off >= CONTEXT_BASE) {
-		uint64_t ctx = (off - CONTEXT_BASE) / CONTEXT_STRIDE;
-		uint64_t reg = (off - CONTEXT_BASE) % CONTEXT_STRIDE;
-		if (ctx < p->ncontexts && reg == 0) {
+	} else if (off >= PLIC_CONTEXT_BASE) {
+		uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
+		uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
+		if (ctx < p->ncontexts && reg == PLIC_THRESHOLD_REG) {
 			p->threshold[ctx] =
 			    v32 > VPLIC_MAX_PRIORITY ? VPLIC_MAX_PRIORITY : (uint8_t)v32;
 			update_outputs(p);
-		} else if (ctx < p->ncontexts && reg == 4) {
+		} else if (ctx < p->ncontexts && reg == PLIC_CLAIM_REG) {
 			complete(p, (unsigned)ctx, v32);
 		}
 	}
@@ -170,4 +178,33 @@ static bool vplic_write(void *dev, uint64_t off, unsigned width, uint64_t value)
 	return true;
 }
 
-const struct mmio_ops vplic_ops = {.read = vplic_read, .write = vplic_write};
+/* An interrupt controller with a source a cell, whose context i is vCPU
+ * i's supervisor external interrupt; the other nodes name it as their
+ * interrupt-parent by its phandle. */
+static int vplic_fdt_props(void *fdt, const struct vm *vm, const struct vdev_slot *slot)
+{
+	(void)slot;
+	int err = 0;
+	fdt32_t *contexts;
+	if ((err = fdt_property_u32(fdt, "#address-cells", 0)) < 0 ||
+	    (err = fdt_property_u32(fdt, "#interrupt-cells", 1)) < 0 ||
+	    (err = fdt_property(fdt, "interrupt-controller", NULL, 0)) < 0 ||
+	    (err = fdt_property_u32(fdt, "riscv,ndev", VPLIC_SOURCES - 1)) < 0 ||
+	    (err = fdt_property_placeholder(fdt, "interrupts-extended",
+	                                    (int)(2 * vm->nvcpus * sizeof(*contexts)),
+	                                    (void **)&contexts)) < 0)
+		return err;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		contexts[2 * i] = cpu_to_fdt32(CPU_INTC_PHANDLE(i));
+		contexts[2 * i + 1] = cpu_to_fdt32(PLIC_S_EXT_LINE);
+	}
+	return fdt_property_u32(fdt, "phandle", PLIC_PHANDLE);
+}
+
+const struct vdev_model vplic_model = {
+    .compatible = "sifive,plic-1.0.0",
+    .state_size = sizeof(struct vplic),
+    .init = vplic_init,
+    .mmio = {.read = vplic_read, .write = vplic_write},
+    .fdt_props = vplic_fdt_props,
+};

@@ -2,8 +2,8 @@
  * gives (any value, not necessarily dense) and hvlab's own index, 0 for the
  * boot hart and 1.. for the others in device-tree order. The index picks the
  * stack; `tp` points at the hart's struct hart while it runs hypervisor code. */
-#ifndef BOOT_HART_H
-#define BOOT_HART_H
+#ifndef ARCH_HART_H
+#define ARCH_HART_H
 
 #define MAX_HARTS       8
 #define HART_STACK_SIZE 0x4000

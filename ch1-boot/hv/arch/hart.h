@@ -2,8 +2,8 @@
  * gives (any value, not necessarily dense) and hvlab's own index, 0 for the
  * boot hart and 1.. for the others in device-tree order. The index picks the
  * stack; `tp` points at the hart's struct hart while it runs hypervisor code. */
-#ifndef BOOT_HART_H
-#define BOOT_HART_H
+#ifndef ARCH_HART_H
+#define ARCH_HART_H
 
 #define MAX_HARTS       8
 #define HART_STACK_SIZE 0x4000
@@ -15,18 +15,6 @@ struct hart {
 	unsigned long hartid;
 	unsigned index;
 	volatile bool online;
-	unsigned long stack_base; /* lowest address of this hart's stack */
-	unsigned long stack_top;
-
-	volatile unsigned long ticks;      /* timer interrupts taken */
-	unsigned long next_deadline;       /* in `time` units */
-	volatile unsigned long ipis;       /* software interrupts taken */
-	unsigned long expected_exceptions; /* a self-test's: bit n for cause n; 0 for none */
-	volatile bool expected_taken;
-	struct { /* the last fault that a fixup absorbed */
-		unsigned long cause;
-		unsigned long tval;
-	} last_fault;
 };
 
 extern struct hart harts[MAX_HARTS];

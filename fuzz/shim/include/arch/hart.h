@@ -1,10 +1,10 @@
-/* Host build of boot/hart.h: the harness runs as hart 0 (no `tp`). */
-#ifndef FUZZ_SHIM_BOOT_HART_H
-#define FUZZ_SHIM_BOOT_HART_H
+/* Host build of arch/hart.h: the harness runs as hart 0 (no `tp`). */
+#ifndef FUZZ_SHIM_ARCH_HART_H
+#define FUZZ_SHIM_ARCH_HART_H
 
 #define this_hart     target_this_hart
 #define set_this_hart target_set_this_hart
-#include_next "boot/hart.h"
+#include_next "arch/hart.h"
 #undef this_hart
 #undef set_this_hart
 

@@ -1,7 +1,7 @@
 /* One console for the hypervisor and every VM: what is typed goes to the
  * VM that has the focus, or to the hypervisor's prompt. */
-#ifndef VM_CONSOLE_MUX_H
-#define VM_CONSOLE_MUX_H
+#ifndef VDEV_CONSOLE_MUX_H
+#define VDEV_CONSOLE_MUX_H
 
 #include <stdbool.h>
 

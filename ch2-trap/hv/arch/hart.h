@@ -2,16 +2,14 @@
  * gives (any value, not necessarily dense) and hvlab's own index, 0 for the
  * boot hart and 1.. for the others in device-tree order. The index picks the
  * stack; `tp` points at the hart's struct hart while it runs hypervisor code. */
-#ifndef BOOT_HART_H
-#define BOOT_HART_H
+#ifndef ARCH_HART_H
+#define ARCH_HART_H
 
 #define MAX_HARTS       8
 #define HART_STACK_SIZE 0x4000
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
-
-struct vcpu;
 
 struct hart {
 	unsigned long hartid;
@@ -21,24 +19,13 @@ struct hart {
 	unsigned long stack_top;
 
 	volatile unsigned long ticks;      /* timer interrupts taken */
-	unsigned long next_deadline;       /* the next tick, in `time` units */
-	unsigned long event_deadline;      /* timer_set_event's, or ~0 */
+	unsigned long next_deadline;       /* in `time` units */
 	volatile unsigned long ipis;       /* software interrupts taken */
 	unsigned long expected_exceptions; /* a self-test's: bit n for cause n; 0 for none */
 	volatile bool expected_taken;
-	volatile bool resched;     /* the time slice is over */
-	unsigned long slice_start; /* when the running vCPU was put on (`time`) */
-	unsigned long preempt_at;  /* end the slice then, for a boosted vCPU; ~0 for never */
-	bool preempted_for_boost;  /* this slice was cut short for a boosted vCPU */
-	volatile bool idle;        /* waiting for a vCPU to run */
-	struct vcpu *current;      /* the vCPU it runs, or NULL */
-	bool ipi_verbose;          /* report IPIs (the ch2 self-test) */
-	struct vcpu *fp_owner;     /* whose FP registers this hart holds */
-
 	struct { /* the last fault that a fixup absorbed */
 		unsigned long cause;
 		unsigned long tval;
-		unsigned long htval; /* guest-page faults: the GPA >> 2 */
 	} last_fault;
 };
 
