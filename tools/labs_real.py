@@ -66,6 +66,7 @@ class Run:
     exitfirst: bool = False
     mutation: Mutation | None = None
     stages: list[int] = field(default_factory=list)  # default: [stage]
+    select: str = ""  # pytest -k: only these tests (a mutation's named test)
     # filled in by grade()
     build_error: str = ""
     results: dict[str, bool] = field(default_factory=dict)
@@ -78,7 +79,8 @@ class Run:
         if self.region:
             return f"{self.region.path.replace('/', '_')}_{self.region.begin}"
         if self.mutation:
-            return f"{self.tree.name}-stages{''.join(map(str, self.stages))}"
+            named = "-named" if self.select else ""
+            return f"{self.tree.name}-stages{''.join(map(str, self.stages))}{named}"
         return f"{self.kind}-{self.chapter}"
 
 
@@ -114,9 +116,15 @@ def grade(run: Run, py: str, results_dir: Path) -> Run:
     out = results_dir / f"{run.name}.json"
     # `--opt=value`: a bare path after an option that pytest does not know
     # before it loads conftest.py would be taken for a test path.
+    # The functional tests before the hostile-guest suite: with -x a run
+    # stops at the first failure, and the functional ones fail sooner.
+    files = sorted((f.name for f in (run.tree / "grader").glob("test_stage*.py")),
+                   key=lambda n: ("hostile" in n, n))
     cmd = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--tree={run.tree}",
-           f"--chapter={run.chapter}", f"--results={out}", "."]
+           f"--chapter={run.chapter}", f"--results={out}", *files]
     cmd += [f"--stage={s}" for s in run.stages or [run.stage]]
+    if run.select:
+        cmd += ["-k", run.select]
     if run.exitfirst:
         cmd.append("-x")
     try:
@@ -313,15 +321,23 @@ def main(argv: list[str] | None = None) -> int:
                     if err:
                         failures.append(f"{c}: mutation '{m}' does not apply: {err}")
                     else:
-                        runs.append(Run("mutant", c, n, tree, mutation=m, exitfirst=True))
+                        # its named test first, in any stage up to N: quick
+                        runs.append(Run("mutant", c, n, tree, mutation=m, exitfirst=True,
+                                        stages=list(range(1, n + 1)), select=m.catch))
             done = list(pool.map(lambda run: grade(run, py, results_dir), runs))
-            # A mutant that passes the stage-N tests is tried on the earlier
-            # stages (a mapping left out in lab 3 shows in a stage-2 test).
+            # A mutant its named test did not catch is tried on the whole
+            # stage N, then on the earlier stages (a mapping left out in lab
+            # 3 shows in a stage-2 test); the report says its name is wrong.
+            missed = {id(r.mutation): r for r in done if r.mutation and not caught(r)}
+            whole = [Run("mutant", r.chapter, r.stage, r.tree, mutation=r.mutation,
+                         exitfirst=True) for r in missed.values()]
+            whole = list(pool.map(lambda run: grade(run, py, results_dir), whole))
             again = [Run("mutant", r.chapter, r.stage, r.tree, mutation=r.mutation,
                          exitfirst=True, stages=list(range(1, r.stage)))
-                     for r in done if r.mutation and r.stage > 1 and not caught(r)]
-            earlier = {id(r.mutation): r for r in pool.map(
-                lambda run: grade(run, py, results_dir), again)}
+                     for r in whole if r.stage > 1 and not caught(r)]
+            earlier = {id(r.mutation): r for r in whole}
+            earlier.update({id(r.mutation): r for r in pool.map(
+                lambda run: grade(run, py, results_dir), again)})
 
         for n, c in chapters:
             print(f"== {c} (stage {n})", flush=True)
@@ -338,9 +354,11 @@ def main(argv: list[str] | None = None) -> int:
                 if run.chapter != c:
                     continue
                 what = f"{run.region.where} ({run.region.desc})" if run.region else "handout"
+                named_missed = False
                 if run.mutation:
                     what = f"{run.mutation.path}: {run.mutation.why}"
                     if not caught(run) and id(run.mutation) in earlier:
+                        named_missed = bool(run.select)
                         run = earlier[id(run.mutation)]
                 if run.build_error:
                     failures.append(f"{c}: {what}: " + ("the stub" if run.region else "it")
@@ -361,7 +379,13 @@ def main(argv: list[str] | None = None) -> int:
                         print("  handout     FAIL  loses no points")
                 elif run.kind == "mutant":
                     lost = sorted(t for t, ok in run.results.items() if not ok)
-                    if lost:
+                    if lost and named_missed:
+                        failures.append(f"{c}: {what}: its named test "
+                                        f"{run.mutation.catch} does not fail, {lost[0]} does "
+                                        f"(tools/lab_mutations.py: catch=)")
+                        print(f"  mutant      FAIL  {what}: {lost[0]} fails, not "
+                              f"{run.mutation.catch}")
+                    elif lost:
                         print(f"  mutant      ok    {what}: {lost[0]} fails ({run.seconds:.0f}s)")
                     else:
                         failures.append(f"{c}: no test of stages 1-{n} fails with this wrong "
