@@ -2,19 +2,20 @@
 
 #include "arch/csr.h"
 #include "arch/sbi.h"
-#include "dev/uart.h"
 #include "lib/console.h"
 #include "lib/spinlock.h"
 
 static struct spinlock console_spinlock = SPINLOCK_IRQ_INIT("console");
 static bool holder_had_interrupts;  /* sstatus.SIE of the hart that holds the lock */
 static struct hart *panicking_hart; /* prints without the lock (console_take_over) */
-static bool uart_ready;
+/* The device that lines go to once boot has found it (console_set_output);
+ * until then, the firmware's console. */
+static void (*output)(char c);
 static bool at_line_start = true;
 
-void console_use_uart(void)
+void console_set_output(void (*putc)(char c))
 {
-	uart_ready = true;
+	output = putc;
 }
 
 static bool in_panic_report(void)
@@ -58,8 +59,8 @@ void console_take_over(void)
 
 static void raw_putc(char c)
 {
-	if (uart_ready)
-		uart_putc(c);
+	if (output)
+		output(c);
 	else
 		sbi_legacy_putchar(c);
 }

@@ -4,7 +4,9 @@
 #ifndef LIB_CONSOLE_H
 #define LIB_CONSOLE_H
 
-void console_use_uart(void);
+/* From now on, lines go out through putc (the UART driver's, which boot
+ * passes: the console knows no device). */
+void console_set_output(void (*putc)(char c));
 void console_lock(void);
 void console_unlock(void);
 /* For panic: from now on this hart prints without the lock, which it keeps,

@@ -155,7 +155,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	    .reg_io_width = platform.uart_reg_io_width,
 	};
 	uart_init(&uart);
-	console_use_uart();
+	console_set_output(uart_putc);
 
 	/* grader: test_stage1_boot.py, test_stage1_gdb.py, test_stage2_locks.py and
 	 * test_stage2_trap.py parse this line */

@@ -4,18 +4,6 @@
 #ifndef VM_VCPU_H
 #define VM_VCPU_H
 
-/* Offsets into struct vcpu_context, shared with hv/arch/switch.S. */
-#define CTX_REG(n)    ((n)*8)
-#define CTX_HOST_SP   (32 * 8)
-#define CTX_HOST_RA   (33 * 8)
-#define CTX_HOST_TP   (34 * 8)
-#define CTX_HOST_S(n) ((35 + (n)) * 8) /* s0..s11 */
-#define CTX_SEPC      (47 * 8)
-#define CTX_SSTATUS   (48 * 8)
-#define CTX_SCAUSE    (50 * 8)
-#define CTX_STVAL     (51 * 8)
-#define CTX_SIZE      (54 * 8)
-
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,33 +12,10 @@
 #include "arch/hext.h"
 #include "arch/sbi_ecall_interface.h"
 #include "arch/timer.h"
+#include "arch/switch.h"
 #include "arch/trap.h"
 
 struct vm;
-
-/* What the world switch saves and restores. */
-struct vcpu_context {
-	unsigned long regs[32]; /* guest x1..x31, regs[REG_RA] on; regs[0] unused */
-	/* The hypervisor's, while the guest runs (not gp: it is built with
-	 * -mno-relax and never uses it). */
-	unsigned long host_sp, host_ra, host_tp, host_s[12];
-	unsigned long sepc;    /* guest pc */
-	unsigned long sstatus; /* SPP: the guest's privilege (VS or VU); FS: FP use */
-	unsigned long hstatus; /* SPV, SPVP, VTW...: in the CSR while loaded */
-	/* Filled in by an exit (htval and htinst by the exit handler, for the
-	 * causes that set them): */
-	unsigned long scause, stval, htval, htinst;
-};
-
-_Static_assert(offsetof(struct vcpu_context, regs) == CTX_REG(0), "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, host_sp) == CTX_HOST_SP, "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, host_s) == CTX_HOST_S(0), "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, host_tp) == CTX_HOST_TP, "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, sepc) == CTX_SEPC, "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, sstatus) == CTX_SSTATUS, "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, scause) == CTX_SCAUSE, "switch.S offsets");
-_Static_assert(offsetof(struct vcpu_context, stval) == CTX_STVAL, "switch.S offsets");
-_Static_assert(sizeof(struct vcpu_context) == CTX_SIZE, "switch.S offsets");
 
 /* The guest's supervisor CSRs, which live in the hart's VS CSRs while it runs. */
 struct vs_csrs {
@@ -135,10 +100,6 @@ void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tv
 
 /* Whether the harts have senvcfg (privileged spec 1.12), which guests use. */
 extern bool hart_has_senvcfg;
-
-/* switch.S: runs the guest, calling vm_exit (vm/exit.c) after each exit,
- * until vm_exit returns non-zero. */
-void vcpu_run(struct vcpu_context *ctx);
 
 #endif
 #endif

@@ -22,7 +22,7 @@
  * hypervisor's gp (it is built with -mno-relax and never uses gp). */
 #include "arch/hext.h"
 #include "arch/trap.h"
-#include "vm/vcpu.h"
+#include "arch/switch.h"
 
 	.text
 	.globl vcpu_run

@@ -6,7 +6,6 @@
 #include "arch/ipi.h"
 #include "arch/timer.h"
 #include "arch/trap.h"
-#include "dev/plic.h"
 #include "lib/backtrace.h"
 #include "lib/extable.h"
 #include "lib/panic.h"
@@ -130,6 +129,15 @@ static bool expected_exception(struct trap_frame *f)
 	return true;
 }
 
+/* The interrupt controller's driver, which boot names (trap_set_external):
+ * the CPU code knows no device. */
+static void (*external_interrupt)(void);
+
+void trap_set_external(void (*handler)(void))
+{
+	external_interrupt = handler;
+}
+
 static void interrupt(struct trap_frame *f)
 {
 	switch (f->scause & ~SCAUSE_INTERRUPT) {
@@ -140,7 +148,9 @@ static void interrupt(struct trap_frame *f)
 		ipi_interrupt();
 		break;
 	case IRQ_S_EXT:
-		plic_interrupt();
+		if (!external_interrupt)
+			panic_frame(f, "an external interrupt, and no interrupt controller");
+		external_interrupt();
 		break;
 	default:
 		panic_frame(f, "unexpected interrupt");

@@ -94,6 +94,8 @@ enum {
 
 void trap_init_hart(void);
 void trap_handler(struct trap_frame *f);
+/* The handler of supervisor external interrupts (the host PLIC's driver). */
+void trap_set_external(void (*handler)(void));
 const char *trap_cause_name(unsigned long scause);
 /* Length in bytes of the instruction at `pc` (2 or 4). */
 unsigned instruction_length(unsigned long pc);

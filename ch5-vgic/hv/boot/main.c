@@ -6,6 +6,7 @@
 #include "arch/ipi.h"
 #include "arch/sbi.h"
 #include "arch/timer.h"
+#include "arch/trap.h"
 #include "boot/params.h"
 #include "boot/platform.h"
 #include "boot/poweroff.h"
@@ -158,7 +159,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	    .reg_io_width = platform.uart_reg_io_width,
 	};
 	uart_init(&uart);
-	console_use_uart();
+	console_set_output(uart_putc);
 
 	/* grader: test_stage1_boot.py, test_stage1_gdb.py, test_stage2_locks.py and
 	 * test_stage2_trap.py parse this line */
@@ -209,6 +210,8 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	if (online != platform.hart_count)
 		panic("%d harts did not come online", platform.hart_count - online);
 	bool have_plic = plic_init(); /* each hart takes its interrupts in vm_hart_init */
+	if (have_plic)
+		trap_set_external(plic_interrupt);
 	printf("plic: %s\n", have_plic ? "interrupts from the host's devices on" : "none");
 	vtimer_init(!strcmp(params.vtimer, "hvip"));
 	/* grader: test_stage5_irq.py parses this line */
