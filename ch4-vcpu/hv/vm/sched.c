@@ -17,7 +17,7 @@
 #include "vm/sched.h"
 #include "vm/vm.h"
 
-static struct spinlock sched_lock;
+static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static volatile bool started;
 static uint64_t time_limit;
 static volatile int finishing;

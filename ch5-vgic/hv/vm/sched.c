@@ -44,7 +44,7 @@
 #include "vm/vm.h"
 #include "vm/vtimer.h"
 
-static struct spinlock sched_lock;
+static struct spinlock sched_lock = SPINLOCK_IRQ_INIT("sched");
 /* vCPUs not running, by the deadline at which their timer wakes them;
  * under sched_lock. `timerq_first` is the head's deadline (or ~0), read
  * without the lock by harts that arm their timer: a hart that puts an
