@@ -10,7 +10,7 @@
 #               whose Makefile and grading.conf are changed: no points, and
 #               the results name the ignored files
 #
-#   tools/test_gradescope.sh [WORKDIR]   (slow: a few QEMU minutes; not in make test)
+#   tools/test_gradescope.sh [WORKDIR]   (a few QEMU minutes; .ci/run runs it)
 #
 # DUE (default ch1-boot) is what the bundle grades.
 set -euo pipefail
