@@ -134,8 +134,12 @@ def grade(run: Run, py: str, results_dir: Path) -> Run:
         run.error = "the grader did not finish within 15 minutes"
         run.seconds = time.monotonic() - t0
         return run
-    # pytest: 0 all passed, 1 some failed; anything else is not a grade
-    if p.returncode not in (0, 1) or not out.exists():
+    # pytest: 0 all passed, 1 some failed, 5 nothing selected (a mutation's
+    # named test that no longer exists: a miss, which the report names);
+    # anything else is not a grade
+    if p.returncode == 5 and run.select:
+        run.results = {}
+    elif p.returncode not in (0, 1) or not out.exists():
         run.error = f"the grader failed (status {p.returncode}):\n" + tail(p.stdout + p.stderr)
     else:
         data = json.loads(out.read_text())

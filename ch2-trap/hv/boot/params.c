@@ -66,19 +66,33 @@ static bool one_of(const char *choices, const char *word)
 	return false;
 }
 
+/* A decimal or 0x-hexadecimal number that fits in 64 bits, and nothing
+ * else: strtoul alone would wrap a long one round to a small value. */
+static bool parse_number(const char *text, unsigned long *v)
+{
+	bool hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+	const char *digits = hex ? text + 2 : text, *end;
+	size_t n = strlen(digits);
+	if (!n || n > (hex ? 16 : 19))
+		return false;
+	*v = strtoul(text, &end, 0);
+	return !*end;
+}
+
 static void set(const struct param *p, const char *text)
 {
 	void *field = (char *)&params + p->offset;
 	switch (p->kind) {
 	case PARAM_FLAG: {
-		bool on = strcmp(text, "off") != 0;
+		if (!one_of("on|off", text))
+			panic("bootarg %s=%s: on or off (the word alone is on)", p->name, text);
+		bool on = !strcmp(text, "on");
 		memcpy(field, &on, p->size);
 		break;
 	}
 	case PARAM_ULONG: {
-		const char *end;
-		unsigned long v = strtoul(text, &end, 0);
-		if (!*text || *end || v < p->min || v > p->max)
+		unsigned long v;
+		if (!parse_number(text, &v) || v < p->min || v > p->max)
 			panic("bootarg %s=%s: a number from %lu to %lu", p->name, text, p->min,
 			      p->max);
 		memcpy(field, &v, p->size);
@@ -96,7 +110,7 @@ static void set(const struct param *p, const char *text)
 
 void params_parse(void)
 {
-	char value[160]; /* the longest: gstage's layout */
+	char value[256]; /* longer than any field: set() refuses what does not fit */
 	for (size_t i = 0; i < TABLE_SIZE; i++) {
 		const struct param *p = &table[i];
 		set(p, p->fallback);

@@ -155,6 +155,7 @@ long sched_start_vcpu(struct vcpu *v, unsigned long pc, unsigned long a0, unsign
 		spin_unlock(&sched_lock);
 		return SBI_ERR_ALREADY_AVAILABLE;
 	}
+	timerq_remove(v); /* out already when it stopped; a reset must not leave it in */
 	vcpu_reset(v, pc, a0, a1);
 	v->state = VCPU_STARTED;
 	v->runnable = true;
@@ -284,7 +285,8 @@ static void release(struct vcpu *v)
 		v->boosted = h->preempted_for_boost && v->credit;
 	}
 	/* Waiting, or waiting for its turn: its timer may call it sooner. */
-	if ((v->waiting || v->runnable) && !v->boosted)
+	if ((v->waiting || v->runnable) && !v->boosted && v->state == VCPU_STARTED &&
+	    v->vm->state == VM_RUNNING)
 		timerq_insert(v);
 	spin_unlock(&sched_lock);
 }
