@@ -6,7 +6,7 @@
 #include "arch/hext.h"
 #include "arch/trap.h"
 #include "lib/extable.h"
-#include "vm/exit.h"
+#include "vm/hart_init.h"
 #include "vm/vcpu.h"
 
 bool hart_has_senvcfg;

@@ -12,7 +12,7 @@
 #include "boot/smp.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
-#include "vm/exit.h"
+#include "vm/hart_init.h"
 #include "vm/sbi.h"
 #include "vm/sched.h"
 #include "vm/vm.h"

@@ -98,8 +98,5 @@ static inline void vcpu_prepare_entry(struct vcpu *v)
  * hardware would have if the exception had been delegated to VS. */
 void vcpu_inject_exception(struct vcpu *v, unsigned long cause, unsigned long tval);
 
-/* Whether the harts have senvcfg (privileged spec 1.12), which guests use. */
-extern bool hart_has_senvcfg;
-
 #endif
 #endif

@@ -4,9 +4,6 @@
 
 #include "vm/vcpu.h"
 
-/* Sets this hart's delegation and counter CSRs for running guests. */
-void vm_hart_init(void);
-
 /* Called by switch.S after each exit, on the hypervisor's stack: handles
  * it, and returns 0 to enter the guest again at once, or non-zero when the
  * vCPU must leave the hart (its slice ended, it stopped, its VM stopped). */

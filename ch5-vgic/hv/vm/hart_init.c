@@ -7,7 +7,7 @@
 #include "arch/trap.h"
 #include "dev/plic.h"
 #include "lib/extable.h"
-#include "vm/exit.h"
+#include "vm/hart_init.h"
 #include "vm/vcpu.h"
 
 bool hart_has_senvcfg;

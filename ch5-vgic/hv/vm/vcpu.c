@@ -8,6 +8,7 @@
 #include "arch/timer.h"
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "vm/hart_init.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 #include "vm/vtimer.h"

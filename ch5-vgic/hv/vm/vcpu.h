@@ -128,8 +128,5 @@ unsigned long vcpu_pending_interrupts(const struct vcpu *v);
  * vsie, whatever vsstatus.SIE says (privileged spec §3.3.3). */
 bool vcpu_has_wakeup(const struct vcpu *v);
 
-/* Whether the harts have senvcfg (privileged spec 1.12), which guests use. */
-extern bool hart_has_senvcfg;
-
 #endif
 #endif
