@@ -34,6 +34,9 @@
  *   vms      vm/vm.c        the VM slots                      } leaves: they
  *   vm_fdt   vm/vm_fdt.c    the buffer for guest device trees } take no
  *   frames   mm/frame.c     the frame allocator               } other lock
+ *   vswitch  vdev/vswitch.c the switch's learned addresses    } (vswitch:
+ *                           irq, the uplink's frames come from the host
+ *                           NIC's interrupt)
  *   console  lib/console.c  the serial console; innermost: printf works under
  *                           any other lock, and takes none itself; irq:
  *                           handlers print
