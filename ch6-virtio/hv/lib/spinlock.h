@@ -37,6 +37,11 @@
  *   vms      vm/vm.c        the VM slots                      } leaves: they
  *   vm_fdt   vm/vm_fdt.c    the buffer for guest device trees } take no
  *   frames   mm/frame.c     the frame allocator               } other lock
+ *   hblk     dev/virtio_blk.c  the host disk's ring, request slots and
+ *                           waiting requests; irq: its completions, whose
+ *                           done() runs after the lock is released; a leaf
+ *   hnet_tx  dev/virtio_net.c  the host NIC's transmit ring; irq: its
+ *                           interrupt takes sent buffers back; a leaf
  *   console  lib/console.c  the serial console; innermost: printf works under
  *                           any other lock, and takes none itself; irq:
  *                           handlers print
