@@ -96,7 +96,7 @@ bool virtio_queue_live(const struct virtio_device *d, unsigned q)
 	       d->queues[q].ready;
 }
 
-void virtio_fail(struct virtio_device *d, const char *fmt, ...)
+void virtio_device_fail(struct virtio_device *d, const char *fmt, ...)
 {
 	if (d->failed)
 		return;
@@ -122,7 +122,7 @@ int virtio_pop(struct virtio_device *d, unsigned q, struct virtq_chain *c)
 	const char *why;
 	int r = virtq_pop(&d->queues[q], d->vm, c, &why);
 	if (r < 0) {
-		virtio_fail(d, "queue %u: %s", q, why);
+		virtio_device_fail(d, "queue %u: %s", q, why);
 		return 0;
 	}
 	return r;
@@ -132,7 +132,7 @@ void virtio_push(struct virtio_device *d, unsigned q, uint16_t head, uint32_t le
 {
 	const char *why;
 	if (virtio_queue_live(d, q) && virtq_push(&d->queues[q], d->vm, head, len, &why))
-		virtio_fail(d, "queue %u: %s", q, why);
+		virtio_device_fail(d, "queue %u: %s", q, why);
 }
 
 void virtio_notify_used(struct virtio_device *d, unsigned q)
@@ -306,7 +306,7 @@ static int write_register(struct virtio_device *d, uint64_t offset, uint32_t val
 		if (value == 1 && !q->ready) {
 			const char *why = virtq_check_setup(q, d->vm);
 			if (why) {
-				virtio_fail(d, "queue %u: %s", d->queue_sel, why);
+				virtio_device_fail(d, "queue %u: %s", d->queue_sel, why);
 				return -1;
 			}
 			q->last_avail = q->used_idx = q->in_flight = 0;

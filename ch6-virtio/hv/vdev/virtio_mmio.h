@@ -109,7 +109,7 @@ bool virtio_negotiated(const struct virtio_device *d, unsigned bit);
 bool virtio_queue_live(const struct virtio_device *d, unsigned q);
 /* Lock held: the next chain of queue q (virtq_pop): 1, or 0 when there is
  * none or the queue is not live; on a broken chain the device fails
- * (virtio_fail, with the reason) and 0 is returned. */
+ * (virtio_device_fail, with the reason) and 0 is returned. */
 int virtio_pop(struct virtio_device *d, unsigned q, struct virtq_chain *c);
 /* Lock held: gives a chain back (used entry, len bytes written into it);
  * then virtio_notify_used once for any number of pushes. Does nothing
@@ -122,7 +122,7 @@ void virtio_notify_used(struct virtio_device *d, unsigned q);
  * configuration-change interrupt, prints `vmN <name>: needs reset: <why>`,
  * and the device's queues are left alone until the driver resets it. The
  * VM runs on. */
-void virtio_fail(struct virtio_device *d, const char *fmt, ...)
+void virtio_device_fail(struct virtio_device *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #endif

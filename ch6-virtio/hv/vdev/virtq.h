@@ -65,7 +65,7 @@ void virtq_reset(struct virtq *q);
 const char *virtq_check_setup(const struct virtq *q, struct vm *vm);
 /* Takes the next available chain into *c: 1, or 0 when there is none.
  * -1 when the queue is broken: *why says how; the device must fail
- * (virtio_fail) and touch the queue no more until it is reset. */
+ * (virtio_device_fail) and touch the queue no more until it is reset. */
 int virtq_pop(struct virtq *q, struct vm *vm, struct virtq_chain *c, const char **why);
 /* Gives back a chain taken by virtq_pop: its head and the bytes written
  * into it, as the next used entry, then used.idx (in that order). 0, or -1
