@@ -54,6 +54,10 @@ static const struct param table[] = {
     WORD(selftest, "on", "on|off", "off: skip the earlier chapters' self-tests"),
     ULONG(run_ms, 0, 0, 86400000, "stop the VMs still running after this long; 0: never"),
     WORD(vtimer, "sstc", "sstc|hvip", "the guests' timers: Sstc's vstimecmp, or hvip.VSTIP"),
+    ULONG(blk_probe, 0xffffffffffffffff, 0, ~0UL,
+          "read this sector of the host's disk at boot and print a checksum of it (default: none)"),
+    FLAG(net_probe,
+         "send an ARP request for 10.0.2.2 from the host's NIC at boot, print the reply"),
 };
 
 #define TABLE_SIZE (sizeof(table) / sizeof(table[0]))

@@ -23,6 +23,10 @@ struct params {
 	char selftest[4];       /* "off" skips the earlier chapters' self-tests */
 	unsigned long run_ms;   /* stop the VMs still running after this long (0: never) */
 	char vtimer[8];         /* the guests' timers: sstc (when the harts have it) or hvip */
+
+	/* The host's virtio devices checked at boot (selftest/virtio.c) */
+	unsigned long blk_probe; /* a disk sector to read and checksum; ~0: none */
+	bool net_probe;          /* ask QEMU's user network for 10.0.2.2's MAC */
 };
 
 extern struct params params;

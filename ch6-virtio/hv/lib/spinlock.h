@@ -29,7 +29,10 @@
  *   vm       vm/vm.c        a VM's state (vm_stop); irq: the console's
  *                           prompt stops VMs from the UART's interrupt
  *   vuart    vdev/vuart.c   a VM's 16550; irq: typed bytes come that way
- *   vplic    vdev/vplic.c   a VM's vPLIC; irq: the vUART raises its line
+ *   virtio   vdev/virtio_mmio.c  an emulated virtio device's registers and
+ *                           queues; irq: the host's disk completes its requests
+ *   vplic    vdev/vplic.c   a VM's vPLIC; irq: the vUART and virtio devices
+ *                           raise their lines
  *   sched    vm/sched.c     the vCPUs' run states; irq: under vm and vplic
  *   vms      vm/vm.c        the VM slots                      } leaves: they
  *   vm_fdt   vm/vm_fdt.c    the buffer for guest device trees } take no
@@ -37,6 +40,11 @@
  *   vswitch  vdev/vswitch.c the switch's learned addresses    } (vswitch:
  *                           irq, the uplink's frames come from the host
  *                           NIC's interrupt)
+ *   hblk     dev/virtio_blk.c  the host disk's ring, request slots and
+ *                           waiting requests; irq: its completions, whose
+ *                           done() runs after the lock is released; a leaf
+ *   hnet_tx  dev/virtio_net.c  the host NIC's transmit ring; irq: its
+ *                           interrupt takes sent buffers back; a leaf
  *   console  lib/console.c  the serial console; innermost: printf works under
  *                           any other lock, and takes none itself; irq:
  *                           handlers print

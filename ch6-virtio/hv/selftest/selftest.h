@@ -22,5 +22,11 @@ void selftest_gstage(void);
 void selftest_panic(const char *how);
 /* A lock misused on purpose ("relock", "unlock", "irq", "console"): each panics. */
 void selftest_lock_misuse(const char *how);
+/* Reads `sector` of the host's disk through the virtio-blk driver and
+ * prints a checksum of it. */
+void selftest_blk_probe(uint64_t sector);
+/* Asks QEMU's user network, through the virtio-net driver, who has
+ * 10.0.2.2 (ARP), and prints who answered. */
+void selftest_net_probe(void);
 
 #endif
