@@ -80,6 +80,23 @@ static void append_bootarg(struct vm_config *c, const char *arg, size_t len)
 	c->bootargs[n + len] = '\0';
 }
 
+/* KEY=VALUE of a vmN. token: the hypervisor's own settings go into
+ * fields of the VM's configuration, the rest into its bootargs. */
+static void vm_setting(struct vm_config *c, const char *kv, size_t len)
+{
+	if (len > 5 && !strncmp(kv, "disk=", 5)) {
+		if (len - 5 >= sizeof(c->disk)) {
+			printf("vm %s: disk=%.*s too long\n", c->name, (int)(len - 5), kv + 5);
+			memcpy(c->disk, "?", 2); /* refused when the VM is created */
+			return;
+		}
+		memcpy(c->disk, kv + 5, len - 5);
+		c->disk[len - 5] = '\0';
+		return;
+	}
+	append_bootarg(c, kv, len);
+}
+
 int vm_config_parse(struct vm_config *cfg, int max)
 {
 	int n = 0;
@@ -120,8 +137,7 @@ int vm_config_parse(struct vm_config *cfg, int max)
 				const char *dot;
 				unsigned long k = strtoul(t + 2, &dot, 10);
 				if (*dot == '.' && k >= 1 && k <= (unsigned long)n && dot + 1 < end)
-					append_bootarg(&cfg[k - 1], dot + 1,
-					               (size_t)(end - dot - 1));
+					vm_setting(&cfg[k - 1], dot + 1, (size_t)(end - dot - 1));
 			}
 			t = end;
 		}

@@ -28,6 +28,9 @@ struct vm_config {
 	unsigned long mem;         /* bytes of guest RAM */
 	unsigned vcpus;
 	char bootargs[96];
+	/* vmN.disk=: its virtio disk, a slice of the host's (vdev/vblk.c
+	 * parses it); empty: none. Not in the bootargs. */
+	char disk[64];
 };
 
 struct vm {
@@ -39,6 +42,7 @@ struct vm {
 	uint64_t ram_gpa, ram_size;
 	uint64_t fdt_gpa;
 	unsigned nvcpus;
+	const struct vm_config *config; /* what it was created from (vdev/ reads it) */
 	struct vcpu vcpus[MAX_VCPUS];
 	struct mmio_region mmio[MAX_MMIO_REGIONS]; /* its devices' windows */
 	int nmmio;
