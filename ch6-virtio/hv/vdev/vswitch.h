@@ -94,9 +94,9 @@ struct vswitch {
 	struct vswitch_port uplink;
 };
 
-/* The hypervisor's switch, set up at its first call (on the boot hart,
- * when the first VM is created): with the uplink when the host has a
- * NIC, and its counters printed when the run ends. */
+/* The hypervisor's switch, set up at its first call, which must be on the
+ * boot hart while VMs are created (vdev/vnet.c): with the uplink when the
+ * host has a NIC, and its counters printed when the run ends. */
 struct vswitch *vswitch_host(void);
 
 /* An empty switch; with the uplink (the host's NIC, dev/virtio_net.h)

@@ -3,6 +3,7 @@
  *   vm=IMAGE[:MEM[:VCPUS]]    one VM per vm= (MEM like 16M, default 16M; VCPUS default 1)
  *   vmN.KEY=VALUE              KEY=VALUE goes into the bootargs of the N-th VM (from 1)
  *   vmN.disk=SLICE             but this one: the N-th VM's virtio disk (vdev/vblk.h)
+ *   vmN.mac=XX:XX:XX:XX:XX:XX  and this one: its virtio-net address (vdev/vnet.h)
  *
  * IMAGE is the name of a guest built into the hypervisor (guest/ in this
  * chapter: `make run APPEND="vm=hello"`), or @ADDR+SIZE for a raw image that
