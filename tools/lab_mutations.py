@@ -161,4 +161,13 @@ MUTATIONS = [
              "WFI never waits (spins through slices)", "v->waiting = !vcpu_has_wakeup(v);",
              "v->waiting = false;",
              catch="test_wfi_costs_no_time_slices"),
+    # -- lab 6 ---------------------------------------------------------------
+    Mutation(6, "hv/vdev/vswitch.c", "the switch's forwarding decision",
+             "a learned unicast destination flooded like an unknown one",
+             "return 1u << port;", "return others;",
+             catch="test_vms_exchange_frames_through_the_switch"),
+    Mutation(6, "hv/vdev/vswitch.c", "the switch's forwarding decision",
+             "broadcasts sent back to their sender too",
+             "uint32_t others = sw->attached & ~(1u << src);", "uint32_t others = sw->attached;",
+             catch="test_vms_exchange_frames_through_the_switch"),
 ]

@@ -65,9 +65,15 @@ static void mac_learn(struct vswitch *sw, const uint8_t *mac, int port)
 	e->stamp = ++sw->clock;
 }
 
-/* LAB 6 BEGIN: the switch's forwarding decision: the ports a frame from port src to dst goes to */
+/* The ports a frame from port src to the address dst goes to: a mask of
+ * port indices (bit i: sw->ports[i]). Under sw->lock, after src learned. */
 static uint32_t forward_ports(const struct vswitch *sw, int src, const uint8_t *dst)
 {
+	/* LAB 6 BEGIN: the switch's forwarding decision: the ports a frame goes to */
+	/* Spec: never back to src; a group destination (broadcast, multicast:
+	 * ETH_GROUP_BIT) and an unknown one (mac_lookup < 0) to every other
+	 * port on the switch (sw->attached); a learned one to its port alone,
+	 * or nowhere when that is src. */
 	uint32_t others = sw->attached & ~(1u << src);
 	if (dst[0] & ETH_GROUP_BIT)
 		return others; /* broadcast and multicast: flooded */
@@ -77,8 +83,8 @@ static uint32_t forward_ports(const struct vswitch *sw, int src, const uint8_t *
 	if (port == src)
 		return 0; /* the destination is behind the port it came from */
 	return 1u << port;
+	/* LAB 6 END */
 }
-/* LAB 6 END */
 
 void vswitch_input(struct vswitch_port *port, const void *frame, uint32_t len)
 {
