@@ -28,11 +28,11 @@ const char *virtq_check_setup(const struct virtq *q, struct vm *vm)
 	if (!q->num || q->num > q->num_max || (q->num & (q->num - 1)))
 		return "queue size not a power of two up to QueueNumMax";
 	if (!part_ok(vm, q->desc, VIRTQ_DESC_SIZE(q->num), VIRTQ_DESC_ALIGN, PTE_R))
-		return "descriptor table not aligned in the guest's RAM";
+		return "descriptor table misaligned or outside the guest's RAM";
 	if (!part_ok(vm, q->avail, VIRTQ_AVAIL_SIZE(q->num), VIRTQ_AVAIL_ALIGN, PTE_R))
-		return "available ring not aligned in the guest's RAM";
+		return "available ring misaligned or outside the guest's RAM";
 	if (!part_ok(vm, q->used, VIRTQ_USED_SIZE(q->num), VIRTQ_USED_ALIGN, PTE_W))
-		return "used ring not aligned in the guest's writable RAM";
+		return "used ring misaligned or outside the guest's writable RAM";
 	return NULL;
 }
 
