@@ -53,12 +53,13 @@ def test_hypervisor_reads_a_sector_of_the_disk(boot, tmp_path):
     assert int(m[3]) == sectors, f"capacity {m[3]} sectors, the image has {sectors}"
     assert m[4] == "read-write", "a writable image reported read-only"
     assert "VERSION_1" in m[5].split(), "VIRTIO_F_VERSION_1 not among the features taken"
-    got = re.search(rf"^\[hv\] blk_probe: sector {sector}: fnv1a64 (0x[0-9a-f]+)$",
-                    run.output, re.M)
+    got = re.search(rf"^\[hv\] blk_probe: sector {sector}: fnv1a64 (0x[0-9a-f]+) "
+                    r"\((\d+) interrupts\)$", run.output, re.M)
     assert got, f"no checksum printed for sector {sector}"
     want = fnv1a64(sector_bytes(nonce, sector))
     assert int(got[1], 16) == want, \
         f"sector {sector}: checksum {got[1]}, its bytes give {want:#018x}"
+    assert int(got[2]) >= 1, "the read completed without the disk's interrupt (polling?)"
 
 
 @pytest.mark.points(2)
@@ -76,7 +77,8 @@ def test_read_only_disk_and_a_read_past_its_end(boot, tmp_path):
     assert int(m[3]) == sectors, f"capacity {m[3]} sectors, the image has {sectors}"
     assert m[4] == "read-only", "a read-only drive not reported read-only"
     assert "RO" in m[5].split(), "VIRTIO_BLK_F_RO offered but not among the features taken"
-    assert re.search(rf"^\[hv\] blk_probe: sector {beyond}: read failed$", run.output, re.M), \
+    assert re.search(rf"^\[hv\] blk_probe: sector {beyond}: read failed \(\d+ interrupts\)$",
+                     run.output, re.M), \
         f"a read of sector {beyond} of a {sectors}-sector disk did not fail"
 
 

@@ -263,6 +263,7 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 		                   : 0);
 	}
 
+	virtio_report();
 	/* grader: test_stage1_boot.py parses this line */
 	printf("shutdown\n");
 	poweroff(0);

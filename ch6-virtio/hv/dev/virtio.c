@@ -83,6 +83,14 @@ void virtio_probe(void)
 		printf("virtio-net: none\n");
 }
 
+void virtio_report(void)
+{
+	if (hblk_present())
+		hblk_report();
+	if (hnet_present())
+		hnet_report();
+}
+
 static void add_status(struct virtio_dev *d, uint32_t bits)
 {
 	wr(d, VIRTIO_MMIO_STATUS, rd(d, VIRTIO_MMIO_STATUS) | bits);

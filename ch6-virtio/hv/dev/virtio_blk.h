@@ -38,6 +38,11 @@ void hblk_submit(struct hblk_request *r);
  * on any failure (another hart, the device's error, no answer in 5 s). */
 int hblk_read_sync(uint64_t sector, void *buf, uint32_t len);
 
+/* The interrupts the disk raised so far (each completes what it finds). */
+unsigned long hblk_interrupts(void);
+/* One line: requests, interrupts, requests that waited for room. */
+void hblk_report(void);
+
 /* Finds the device among the virtio-mmio slots (dev/virtio.c probes). */
 struct virtio_dev;
 bool hblk_attach(struct virtio_dev *dev);

@@ -109,6 +109,13 @@ bool hnet_send(const void *frame, uint32_t len)
 	return sent;
 }
 
+void hnet_report(void)
+{
+	printf("virtio-net: %lu frames in (%lu too short), %lu out, %lu dropped (transmit ring "
+	       "full), %lu bogus used entries\n",
+	       net.rx_frames, net.rx_bad, net.tx_frames, net.tx_full, net.rx.bogus + net.tx.bogus);
+}
+
 static void give_rx_buffer(uint8_t *buf)
 {
 	struct vq_buf b = {buf, NET_BUF_SIZE, true};
