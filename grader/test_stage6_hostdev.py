@@ -16,10 +16,11 @@ import re
 import pytest
 
 from guests import vm_lines
-from virtio import MODERN, disk_args, make_disk, net_args, sector_bytes
+from virtio import MODERN, disk_args, make_disk, net_args, read_sector, sector_bytes
 
 STAGE = 6
 GATEWAY_MAC = "52:55:0a:00:02:02"  # slirp's address for its host, 10.0.2.2
+BURST = 48  # blk_probe's reads submitted at once (hv/selftest/virtio.c)
 
 
 def fnv1a64(data: bytes) -> int:
@@ -41,10 +42,13 @@ def test_hypervisor_reads_a_sector_of_the_disk(boot, tmp_path):
     """The driver finds the disk, reports its capacity (the image's size,
     drawn here, in sectors) and reads a sector drawn here: the checksum
     printed is that of the nonce-derived bytes of that very sector, which
-    only a read through the ring, completed by the device, can give."""
+    only a read through the ring, completed by the device's interrupt, can
+    give. Then 48 one-sector reads from there, submitted at once with
+    interrupts off (more than the ring holds: the rest wait in the driver
+    and go on as others complete): the checksum of all of them, in order."""
     nonce = random.getrandbits(48)
     sectors = random.randrange(64, 2048)
-    sector = random.randrange(sectors)
+    sector = random.randrange(sectors - BURST)
     image = make_disk(tmp_path / "disk.img", nonce, sectors)
     run = boot(mem="128M", append=f"selftest=off blk_probe={sector}",
                extra=MODERN + disk_args(image))
@@ -60,17 +64,47 @@ def test_hypervisor_reads_a_sector_of_the_disk(boot, tmp_path):
     assert int(got[1], 16) == want, \
         f"sector {sector}: checksum {got[1]}, its bytes give {want:#018x}"
     assert int(got[2]) >= 1, "the read completed without the disk's interrupt (polling?)"
+    many = re.search(rf"^\[hv\] blk_probe: (\d+) requests at once from sector {sector}: "
+                     r"(.*), fnv1a64 (0x[0-9a-f]+), (\d+) failed$", run.output, re.M)
+    assert many, "no line about the reads submitted at once"
+    assert int(many[1]) == BURST and many[2] == "all completed" and many[4] == "0", many[0]
+    want = fnv1a64(b"".join(sector_bytes(nonce, s) for s in range(sector, sector + BURST)))
+    assert int(many[3], 16) == want, \
+        f"sectors {sector}..{sector + BURST - 1}: checksum {many[3]}, their bytes give {want:#018x}"
+
+
+@pytest.mark.points(2)
+def test_hypervisor_writes_a_sector_of_the_disk(boot, tmp_path):
+    """The driver writes a sector drawn here with words derived from a
+    second nonce, and flushes: after QEMU exits, the image holds exactly
+    those bytes there, and its neighbours are untouched."""
+    nonce, data_nonce = random.getrandbits(48), random.getrandbits(48)
+    sectors = random.randrange(64, 1024)
+    sector = random.randrange(1, sectors - 1)
+    image = make_disk(tmp_path / "disk.img", nonce, sectors)
+    run = boot(mem="128M", append=f"selftest=off blk_write={sector} blk_nonce={data_nonce:#x}",
+               extra=MODERN + disk_args(image))
+    run.wait_clean_exit(30)
+    assert re.search(rf"^\[hv\] blk_write: sector {sector}: written, flushed$", run.output,
+                     re.M), f"sector {sector} not reported written and flushed"
+    assert read_sector(image, sector) == sector_bytes(data_nonce, sector), \
+        f"sector {sector} of the image does not hold what was written"
+    for s in (sector - 1, sector + 1):
+        assert read_sector(image, s) == sector_bytes(nonce, s), f"sector {s} changed"
 
 
 @pytest.mark.points(2)
 def test_read_only_disk_and_a_read_past_its_end(boot, tmp_path):
     """A drive that QEMU opens read-only offers VIRTIO_BLK_F_RO, and the
-    driver reports it; a read past the end (capacity drawn here) comes back
-    with the device's error status, reported as a failure."""
+    driver reports it; a write to it fails and leaves the image as it was;
+    a read past the end (capacity drawn here) comes back with the device's
+    error status, reported as a failure."""
+    nonce = random.getrandbits(48)
     sectors = random.randrange(64, 1024)
     beyond = sectors + random.randrange(0, 64)
-    image = make_disk(tmp_path / "disk.img", random.getrandbits(48), sectors)
-    run = boot(mem="128M", append=f"selftest=off blk_probe={beyond}",
+    sector = random.randrange(sectors)
+    image = make_disk(tmp_path / "disk.img", nonce, sectors)
+    run = boot(mem="128M", append=f"selftest=off blk_probe={beyond} blk_write={sector}",
                extra=MODERN + disk_args(image, read_only=True))
     run.wait_clean_exit(30)
     m = blk_line(run)
@@ -80,6 +114,10 @@ def test_read_only_disk_and_a_read_past_its_end(boot, tmp_path):
     assert re.search(rf"^\[hv\] blk_probe: sector {beyond}: read failed \(\d+ interrupts\)$",
                      run.output, re.M), \
         f"a read of sector {beyond} of a {sectors}-sector disk did not fail"
+    assert re.search(rf"^\[hv\] blk_write: sector {sector}: write failed$", run.output, re.M), \
+        "a write to a read-only disk not reported failed"
+    assert read_sector(image, sector) == sector_bytes(nonce, sector), \
+        "a read-only disk's image changed"
 
 
 @pytest.mark.points(3)

@@ -240,6 +240,8 @@ __attribute__((noreturn)) void hv_main(unsigned long hartid, const void *fdt)
 	}
 	if (params.blk_probe != ~0UL)
 		selftest_blk_probe(params.blk_probe);
+	if (params.blk_write != ~0UL)
+		selftest_blk_write(params.blk_write, params.blk_nonce);
 	if (params.net_probe)
 		selftest_net_probe();
 	if (params.panic[0])
