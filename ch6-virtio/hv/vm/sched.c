@@ -36,6 +36,7 @@
 #include "arch/timer.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
+#include "dev/virtio.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
@@ -387,6 +388,7 @@ static void finish(void)
 		printf("vm%d (%s): %lu time slices, %lu exits\n", vms[i].id, vms[i].name, slices,
 		       exits);
 	}
+	virtio_report(); /* the host's disk and NIC */
 	for (int i = 0; i < SCHED_FINISH_REPORTS; i++)
 		if (finish_reports[i])
 			finish_reports[i]();
