@@ -6,6 +6,7 @@
 #include "dev/virtio_net.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "mm/frame.h"
 #include "vdev/vnet.h"
 #include "vm/vm.h"
 
@@ -127,12 +128,28 @@ static void vnet_queue_notify(struct virtio_device *d, unsigned q)
 /* Lock held. The port joins the switch when the driver is ready the first
  * time: from then on frames come to it (and wait for buffers), and only a
  * VM that was created has one (a slot's id is taken again after a
- * creation that failed). Buffers may have been posted before DRIVER_OK. */
+ * creation that failed), with the memory for its queue (a VM that never
+ * uses its card costs none). Buffers may have been posted before
+ * DRIVER_OK. */
 static void vnet_driver_ok(struct virtio_device *d)
 {
 	struct vnet *n = (struct vnet *)d;
-	if (!n->port.sw && vswitch_attach(vswitch_host(), &n->port, d->vm->id, n->waiting))
-		return;
+	if (!n->port.sw) {
+		unsigned long frames =
+		    ALIGN_UP(sizeof(struct vswitch_frame) * VSWITCH_QUEUE_LEN, PAGE_SIZE) /
+		    PAGE_SIZE;
+		uint64_t queue = frame_alloc_contig(frames, PAGE_SIZE);
+		if (!queue) {
+			virtio_device_fail(d, "no memory for its switch port's queue");
+			return;
+		}
+		if (vswitch_attach(vswitch_host(), &n->port, d->vm->id,
+		                   (struct vswitch_frame *)(uintptr_t)queue)) {
+			frame_free_contig(queue, frames);
+			virtio_device_fail(d, "no switch port");
+			return;
+		}
+	}
 	vswitch_port_drain(&n->port);
 }
 

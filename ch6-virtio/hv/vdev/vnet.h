@@ -40,7 +40,6 @@ struct vnet {
 	struct vswitch_port port;
 	/* Scratch for the chain in hand, under vio.lock. */
 	struct virtq_chain rx_chain, tx_chain;
-	struct vswitch_frame waiting[VSWITCH_QUEUE_LEN]; /* the port's queue */
 };
 
 extern const struct vdev_model vnet_model;
