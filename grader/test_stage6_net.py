@@ -222,3 +222,32 @@ def test_a_vm_without_receive_buffers_loses_only_its_own_frames(chapter, boot):
     assert bcast + 1 <= 64 + deaf.get("queue full", 0) <= flooded + uplink["in"], \
         (deaf, ping, pong)
     assert deaf["dropped"] == deaf["queue full"], deaf
+
+
+@pytest.mark.points(2)
+def test_a_rude_driver_breaks_only_its_own_card(chapter, boot):
+    """vm1 sends a 10-byte frame and a 1600-byte one: the switch drops
+    them, counted on vm1's port ("runt", "oversized"); then a transmit
+    chain that the device may write, which the device refuses: it needs a
+    reset, and says why. vm1 resets it and gets its DHCP offer and ARP
+    reply through it; vm2 beside it gets its own, untroubled."""
+    nonces = [random.getrandbits(62) for _ in range(2)]
+    run = boot(mem="256M", smp=2, extra=MODERN + net_args(),
+               append=f"selftest=off {vnet_args(1, 'rude', nonces[0])} "
+                      f"{vnet_args(2, 'dhcp', nonces[1])}")
+    run.wait_clean_exit(60)
+    assert re.search(r"^\[hv\] vm1 virtio-net: needs reset: transmit chain \d+: "
+                     r"device-writable buffers", run.output, re.M), \
+        "vm1's device did not say it needs a reset, and why"
+    assert not re.search(r"^\[hv\] vm2 virtio-net: needs reset", run.output, re.M)
+    out = vm_text(run, 1)
+    assert "vnet: rude: a writable transmit buffer: the device needs a reset" in out, out
+    assert "vnet: rude: reset, the device works again" in out, out
+    for n, nonce in ((1, nonces[0]), (2, nonces[1])):
+        out = vm_text(run, n)
+        xid = splitmix64(nonce ^ 0xD4C9) & 0xFFFFFFFF
+        assert re.search(rf"vnet: dhcp: offer 10\.0\.2\.\d+ from 10\.0\.2\.2 \({SLIRP_MAC}\), "
+                         rf"xid {xid:#010x}", out), f"vm{n} got no offer for its xid:\n{out}"
+        assert f"vnet: arp: 10.0.2.2 is at {SLIRP_MAC}" in out, f"vm{n}: no ARP reply:\n{out}"
+    c1 = port_counters(run, "vm1")
+    assert c1.get("runt") == 1 and c1.get("oversized") == 1, c1

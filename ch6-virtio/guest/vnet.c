@@ -16,6 +16,10 @@
  *   dhcp    asks QEMU's user network for an address (DHCP DISCOVER, its
  *           xid from the nonce) through the switch's uplink, then for the
  *           gateway's Ethernet address (ARP): answers that only QEMU gives
+ *   rude    sends a runt (10 bytes) and an oversized frame (1600 bytes),
+ *           which the switch drops and counts, then a transmit chain that
+ *           the device may write: the device must need a reset; resets it,
+ *           sets it up again and does what dhcp does
  *
  * The test frames (EtherType 0x88b5, local experimental) carry after the
  * Ethernet header: type, station, seq (u16), arg (u32), then 8-byte words
@@ -421,6 +425,33 @@ static void dhcp(void)
 	}
 }
 
+/* Frames the switch must drop, then a chain that breaks the device. */
+static void rude(void)
+{
+	static uint8_t buf[VIRTIO_NET_HDR_SIZE + 1600];
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + VIRTIO_NET_HDR_SIZE, broadcast, ETH_ALEN);
+	memcpy(buf + VIRTIO_NET_HDR_SIZE + ETH_ALEN, net.mac, ETH_ALEN);
+	static const uint32_t lengths[2] = {10, 1600};
+	uint32_t id, len;
+	for (int i = 0; i < 2; i++) {
+		struct virtio_buf b = {(uintptr_t)buf, VIRTIO_NET_HDR_SIZE + lengths[i], false};
+		if (virtio_submit(&net.drv, VIRTIO_NET_TX, &b, 1) < 0 ||
+		    virtio_wait_used(&net.drv, VIRTIO_NET_TX, &id, &len, 1000) != 1) {
+			printf("vnet: rude: a %u-byte frame was not taken\n", lengths[i]);
+			shutdown(true);
+		}
+	}
+	struct virtio_buf b = {(uintptr_t)buf, VIRTIO_NET_HDR_SIZE + 60, true};
+	virtio_submit(&net.drv, VIRTIO_NET_TX, &b, 1);
+	int r = virtio_wait_used(&net.drv, VIRTIO_NET_TX, &id, &len, 1000);
+	printf("vnet: rude: a writable transmit buffer: %s\n",
+	       r == -2 ? "the device needs a reset" : "the device took it");
+	if (r != -2 || net_open(&net, NET_RX_BUFFERS))
+		shutdown(true);
+	printf("vnet: rude: reset, the device works again\n");
+}
+
 void guest_main(void)
 {
 	char role[16] = "";
@@ -439,13 +470,15 @@ void guest_main(void)
 		printf("vnet: deaf: posted no receive buffer\n");
 		return;
 	}
-	if (!strcmp(role, "dhcp")) {
+	if (!strcmp(role, "rude"))
+		rude();
+	if (!strcmp(role, "dhcp") || !strcmp(role, "rude")) {
 		dhcp();
 		return;
 	}
 	me = !strcmp(role, "ping") ? 1 : !strcmp(role, "pong") ? 2 : !strcmp(role, "watch") ? 3 : 0;
 	if (!me) {
-		printf("vnet: role=ping|pong|watch|deaf|dhcp\n");
+		printf("vnet: role=ping|pong|watch|deaf|dhcp|rude\n");
 		shutdown(true);
 	}
 	st.stations = (uint32_t)bootarg_ulong("stations", 0x6) | 1u << me;
