@@ -181,6 +181,18 @@ static int vnet_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 		memcpy(n->mac, prefix, ETH_ALEN);
 		n->mac[5] = (uint8_t)vm->id;
 	}
+	/* Two cards with one address would each get the other's frames. */
+	for (int i = 0; i < MAX_VMS; i++) {
+		struct vnet *other = vms[i].state != VM_FREE && &vms[i] != vm
+		                         ? vdev_state(&vms[i], &vnet_model)
+		                         : NULL;
+		if (other && other->vio.device_id && !memcmp(other->mac, n->mac, ETH_ALEN)) {
+			printf("vm %s: mac %02x:%02x:%02x:%02x:%02x:%02x is vm%d's already\n",
+			       vm->name, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
+			       n->mac[5], vms[i].id);
+			return -1;
+		}
+	}
 	uint16_t status = VIRTIO_NET_S_LINK_UP;
 	virtio_set_config(&n->vio, VIRTIO_NET_CFG_MAC, n->mac, ETH_ALEN);
 	virtio_set_config(&n->vio, VIRTIO_NET_CFG_STATUS, &status, sizeof(status));
