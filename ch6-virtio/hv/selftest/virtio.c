@@ -204,7 +204,7 @@ void selftest_net_probe(void)
 	 * interrupts on (WFI; the timer's ticks bound each wait). */
 	unsigned long sstatus = csr_read(sstatus);
 	csr_set(sstatus, SSTATUS_SIE);
-	uint64_t deadline = time_now() + 2 * (uint64_t)platform.timebase_frequency;
+	uint64_t deadline = time_now() + 5 * (uint64_t)platform.timebase_frequency;
 	while (sent && !__atomic_load_n(&arp.answered, __ATOMIC_ACQUIRE) && time_now() < deadline)
 		wfi();
 	if (!(sstatus & SSTATUS_SIE))
