@@ -8,12 +8,12 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
-#define VIRTIO_BLK_F_SIZE_MAX     1  /* config size_max: the largest segment */
-#define VIRTIO_BLK_F_SEG_MAX      2  /* config seg_max: most data segments a request */
+#define VIRTIO_BLK_F_SIZE_MAX     1 /* config size_max: the largest segment */
+#define VIRTIO_BLK_F_SEG_MAX      2 /* config seg_max: most data segments a request */
 #define VIRTIO_BLK_F_GEOMETRY     4
-#define VIRTIO_BLK_F_RO           5  /* the device is read-only */
+#define VIRTIO_BLK_F_RO           5 /* the device is read-only */
 #define VIRTIO_BLK_F_BLK_SIZE     6
-#define VIRTIO_BLK_F_FLUSH        9  /* VIRTIO_BLK_T_FLUSH exists */
+#define VIRTIO_BLK_F_FLUSH        9 /* VIRTIO_BLK_T_FLUSH exists */
 #define VIRTIO_BLK_F_TOPOLOGY     10
 #define VIRTIO_BLK_F_CONFIG_WCE   11
 #define VIRTIO_BLK_F_MQ           12
@@ -30,10 +30,10 @@
 #define VIRTIO_BLK_CFG_BLK_SIZE 0x14 /* u32 */
 #define VIRTIO_BLK_CFG_SIZE     0x18 /* hvlab's devices have no config beyond blk_size */
 
-#define VIRTIO_BLK_T_IN     0  /* read */
-#define VIRTIO_BLK_T_OUT    1  /* write */
+#define VIRTIO_BLK_T_IN     0 /* read */
+#define VIRTIO_BLK_T_OUT    1 /* write */
 #define VIRTIO_BLK_T_FLUSH  4
-#define VIRTIO_BLK_T_GET_ID 8  /* 20 bytes of serial number */
+#define VIRTIO_BLK_T_GET_ID 8 /* 20 bytes of serial number */
 
 #define VIRTIO_BLK_S_OK     0
 #define VIRTIO_BLK_S_IOERR  1

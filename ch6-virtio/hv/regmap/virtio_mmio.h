@@ -36,8 +36,8 @@
 #define VIRTIO_MMIO_CONFIG_GENERATION   0x0fc
 #define VIRTIO_MMIO_CONFIG              0x100 /* the device-specific configuration */
 
-#define VIRTIO_MMIO_MAGIC   0x74726976 /* "virt" */
-#define VIRTIO_MMIO_SIZE    0x200      /* a slot's window */
+#define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
+#define VIRTIO_MMIO_SIZE  0x200      /* a slot's window */
 
 /* InterruptStatus bits */
 #define VIRTIO_MMIO_INT_VRING  (1u << 0) /* a used buffer notification */
@@ -56,14 +56,14 @@
 #define VIRTIO_STATUS_FAILED             128u
 
 /* Reserved feature bits (§6) */
-#define VIRTIO_F_INDIRECT_DESC    28
-#define VIRTIO_F_EVENT_IDX        29
-#define VIRTIO_F_VERSION_1        32
-#define VIRTIO_F_ACCESS_PLATFORM  33
-#define VIRTIO_F_RING_PACKED      34
-#define VIRTIO_F_IN_ORDER         35
-#define VIRTIO_F_ORDER_PLATFORM   36
-#define VIRTIO_F_SR_IOV           37
+#define VIRTIO_F_INDIRECT_DESC     28
+#define VIRTIO_F_EVENT_IDX         29
+#define VIRTIO_F_VERSION_1         32
+#define VIRTIO_F_ACCESS_PLATFORM   33
+#define VIRTIO_F_RING_PACKED       34
+#define VIRTIO_F_IN_ORDER          35
+#define VIRTIO_F_ORDER_PLATFORM    36
+#define VIRTIO_F_SR_IOV            37
 #define VIRTIO_F_NOTIFICATION_DATA 38
 
 #endif

@@ -9,7 +9,7 @@
 #define VIRTIO_NET_F_CSUM       0
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MTU        3
-#define VIRTIO_NET_F_MAC        5  /* config mac is the device's address */
+#define VIRTIO_NET_F_MAC        5 /* config mac is the device's address */
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16 /* config status: VIRTIO_NET_S_LINK_UP */
 #define VIRTIO_NET_F_CTRL_VQ    17
@@ -35,7 +35,7 @@ struct virtio_net_hdr {
 	uint16_t csum_offset;
 	uint16_t num_buffers;
 };
-#define VIRTIO_NET_HDR_SIZE 12
+#define VIRTIO_NET_HDR_SIZE     12
 #define VIRTIO_NET_HDR_GSO_NONE 0
 
 #define ETH_ALEN      6

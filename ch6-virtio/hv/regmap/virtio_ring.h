@@ -48,7 +48,7 @@ struct virtq_used {
 #define VIRTQ_AVAIL_ALIGN   2
 #define VIRTQ_USED_ALIGN    4
 /* The largest queue size (§2.7: a power of two, at most 32768). */
-#define VIRTQ_MAX_SIZE 32768
+#define VIRTQ_MAX_SIZE      32768
 #endif
 
 #endif
