@@ -116,6 +116,7 @@ int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t
 	if ((*why = check_header(&h, buf, disk_sectors)) != NULL)
 		return -1;
 	uint32_t crc = 0, per_sector = SECTOR / h.entry_size;
+	uint64_t found_first = 0, found_sectors = 0;
 	bool found = false;
 	for (uint32_t i = 0; i < h.num_entries; i++) {
 		if (i % per_sector == 0 && read(h.entries_lba + i / per_sector, buf, SECTOR)) {
@@ -133,8 +134,8 @@ int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t
 			*why = "the partition lies outside the GPT's usable range";
 			return -1;
 		}
-		*first = e.first_lba;
-		*sectors = e.last_lba - e.first_lba + 1;
+		found_first = e.first_lba;
+		found_sectors = e.last_lba - e.first_lba + 1;
 		found = true;
 	}
 	if (crc != h.entries_crc32) {
@@ -145,5 +146,7 @@ int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t
 		*why = "no partition of that name";
 		return -1;
 	}
+	*first = found_first;
+	*sectors = found_sectors;
 	return 0;
 }

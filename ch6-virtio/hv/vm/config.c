@@ -84,7 +84,7 @@ static void append_bootarg(struct vm_config *c, const char *arg, size_t len)
  * fields of the VM's configuration, the rest into its bootargs. */
 static void vm_setting(struct vm_config *c, const char *kv, size_t len)
 {
-	if (len > 5 && !strncmp(kv, "disk=", 5)) {
+	if (len >= 5 && !strncmp(kv, "disk=", 5)) {
 		if (len - 5 >= sizeof(c->disk)) {
 			printf("vm %s: disk=%.*s too long\n", c->name, (int)(len - 5), kv + 5);
 			memcpy(c->disk, "?", 2); /* refused when the VM is created */
