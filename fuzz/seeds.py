@@ -183,6 +183,8 @@ CONFIG = {
         f"vm1.key{i}=value{i}" for i in range(12))),
     "too-many": config(" ".join("vm=hello" for _ in range(10)), max_vms=3),
     "odd-tokens": config("vm= vm=:16M vm=hello: vm0.x=1 vm9.y=2 vm1. vm1x.z vm01.w=1  vm=@+ "),
+    "macs": config("vm=hello vm=echo vm1.mac=02:68:76:00:00:09 vm2.mac=02:68:76:00:00:09:00 "
+                   "vm2.mac= vm1.macx=1"),
 }
 
 

@@ -94,7 +94,7 @@ static void vm_setting(struct vm_config *c, const char *kv, size_t len)
 		c->disk[len - 5] = '\0';
 		return;
 	}
-	if (len > 4 && !strncmp(kv, "mac=", 4)) {
+	if (len >= 4 && !strncmp(kv, "mac=", 4)) {
 		if (len - 4 >= sizeof(c->mac)) {
 			printf("vm %s: mac=%.*s too long\n", c->name, (int)(len - 4), kv + 4);
 			memcpy(c->mac, "?", 2); /* refused when the VM is created */
