@@ -162,6 +162,10 @@ MUTATIONS = [
              "v->waiting = false;",
              catch="test_wfi_costs_no_time_slices"),
     # -- lab 6 ---------------------------------------------------------------
+    Mutation(6, "hv/dev/virtio.c", "feature negotiation and the FEATURES_OK",
+             "the driver's features 32-63 never written (VERSION_1 not accepted)",
+             "wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(d->features >> 32));", "(void)0;",
+             catch="test_hypervisor_nic_gets_an_arp_reply"),
     Mutation(6, "hv/vdev/virtq.c", "walk a descriptor chain",
              "a buffer not checked against the guest's RAM",
              "if (guest_check(vm, d.addr, d.len, writable ? PTE_W : PTE_R))", "if (0)",

@@ -56,6 +56,9 @@ static const struct param table[] = {
     WORD(vtimer, "sstc", "sstc|hvip", "the guests' timers: Sstc's vstimecmp, or hvip.VSTIP"),
     ULONG(blk_probe, 0xffffffffffffffff, 0, ~0UL,
           "read this sector of the host's disk at boot and print a checksum of it (default: none)"),
+    ULONG(blk_write, 0xffffffffffffffff, 0, ~0UL,
+          "write this sector of the host's disk at boot, from blk_nonce (default: none)"),
+    ULONG(blk_nonce, 0x1234, 0, ~0UL, "the data blk_write writes"),
     FLAG(net_probe,
          "send an ARP request for 10.0.2.2 from the host's NIC at boot, print the reply"),
 };

@@ -26,6 +26,8 @@ struct params {
 
 	/* The host's virtio devices checked at boot (selftest/virtio.c) */
 	unsigned long blk_probe; /* a disk sector to read and checksum; ~0: none */
+	unsigned long blk_write; /* a disk sector to write from blk_nonce; ~0: none */
+	unsigned long blk_nonce; /* what blk_write writes */
 	bool net_probe;          /* ask QEMU's user network for 10.0.2.2's MAC */
 };
 

@@ -83,6 +83,14 @@ void virtio_probe(void)
 		printf("virtio-net: none\n");
 }
 
+void virtio_report(void)
+{
+	if (hblk_present())
+		hblk_report();
+	if (hnet_present())
+		hnet_report();
+}
+
 static void add_status(struct virtio_dev *d, uint32_t bits)
 {
 	wr(d, VIRTIO_MMIO_STATUS, rd(d, VIRTIO_MMIO_STATUS) | bits);
@@ -114,6 +122,10 @@ bool virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
 	offered |= (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
 	d->offered = offered;
 	/* LAB 6 BEGIN: feature negotiation and the FEATURES_OK handshake */
+	/* Spec: refuse (virtio_fail, false) a device that does not offer VIRTIO_F_VERSION_1; set
+	 * d->features to the offered bits that are in `wanted`, plus VERSION_1; write them to
+	 * DriverFeatures, bits 0-31 with DriverFeaturesSel 0 and 32-63 with 1; add FEATURES_OK to
+	 * Status and read it back: a device that cleared it refuses the set (virtio_fail, false). */
 	uint64_t version_1 = 1ULL << VIRTIO_F_VERSION_1;
 	if (!(offered & version_1)) {
 		virtio_fail(d, "no VIRTIO_F_VERSION_1 offered");
@@ -188,6 +200,7 @@ static uint64_t config_read(struct virtio_dev *d, unsigned off, unsigned width)
 	uintptr_t a = d->base + VIRTIO_MMIO_CONFIG + off;
 	uint32_t before, after;
 	uint64_t v;
+	unsigned tries = 0;
 	do {
 		before = rd(d, VIRTIO_MMIO_CONFIG_GENERATION);
 		switch (width) {
@@ -206,7 +219,7 @@ static uint64_t config_read(struct virtio_dev *d, unsigned off, unsigned width)
 			break;
 		}
 		after = rd(d, VIRTIO_MMIO_CONFIG_GENERATION);
-	} while (before != after);
+	} while (before != after && ++tries < 100); /* a device that never settles: its last */
 	return v;
 }
 

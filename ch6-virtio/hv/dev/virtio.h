@@ -25,6 +25,9 @@ struct virtio_dev {
  * hart, with a PLIC present. */
 void virtio_probe(void);
 
+/* The host devices' counters, one line each, at the end of the run. */
+void virtio_report(void);
+
 /* Resets the device and negotiates: `wanted` bits that the device offers
  * are taken, VIRTIO_F_VERSION_1 always; false (the device set FAILED)
  * when it does not offer VERSION_1 or refuses FEATURES_OK. */

@@ -54,6 +54,7 @@ static struct {
 	struct blk_slot slots[BLK_QUEUE_SIZE];
 	struct blk_slot *free_slots;
 	struct hblk_request *waiting, *waiting_tail;
+	unsigned long requests, interrupts, waited;
 } blk = {.lock = SPINLOCK_IRQ_INIT("hblk")};
 
 bool hblk_present(void)
@@ -131,9 +132,11 @@ void hblk_submit(struct hblk_request *r)
 	unsigned long sstatus = csr_read_clear(sstatus, SSTATUS_SIE);
 	spin_lock(&blk.lock);
 	bool started = false;
+	blk.requests++;
 	if (!blk.waiting && start(r)) {
 		started = true;
 	} else {
+		blk.waited++;
 		if (blk.waiting)
 			blk.waiting_tail->next = r;
 		else
@@ -153,6 +156,7 @@ static void blk_interrupt(unsigned irq, void *arg)
 {
 	(void)irq, (void)arg;
 	virtio_interrupt_ack(blk.dev);
+	blk.interrupts++; /* only this hart takes it, in its handler */
 	struct hblk_request *finished = NULL, **tail = &finished;
 	uint32_t written;
 	struct blk_slot *s;
@@ -178,6 +182,18 @@ static void blk_interrupt(unsigned irq, void *arg)
 		finished = r->next; /* done() may submit r again */
 		r->done(r);
 	}
+}
+
+unsigned long hblk_interrupts(void)
+{
+	return __atomic_load_n(&blk.interrupts, __ATOMIC_RELAXED);
+}
+
+void hblk_report(void)
+{
+	printf("virtio-blk: %lu requests, %lu interrupts, %lu waited for room in the ring, "
+	       "%lu bogus used entries\n",
+	       blk.requests, blk.interrupts, blk.waited, blk.vq.bogus);
 }
 
 static void sync_done(struct hblk_request *r)

@@ -24,14 +24,24 @@ bool hblk_read_only(void);        /* VIRTIO_BLK_F_RO was offered */
 bool hblk_has_flush(void);        /* VIRTIO_BLK_F_FLUSH was offered */
 uint32_t hblk_max_transfer(void); /* bytes one hblk_request may carry */
 /* Never blocks: queued when the ring is full. done() is called from the
- * interrupt handler once the device answered (status set); a request the
- * driver refuses (no disk, bad length, a write to a read-only disk) is
- * completed at once with VIRTIO_BLK_S_IOERR, also through done(). Any
- * context, any hart. */
+ * interrupt handler once the device answered, with status set, and never
+ * from inside hblk_submit (the caller may hold the lock that done() takes).
+ * The device itself answers a write to a read-only disk, a range past the
+ * end, an unknown type (VIRTIO_BLK_S_IOERR, _UNSUPP). The caller checks
+ * the rest: a disk present, len a multiple of 512 and at most
+ * hblk_max_transfer, data set when len > 0, done set; a request that
+ * breaks them is a bug (BUG_ON). Any context, any hart. */
 void hblk_submit(struct hblk_request *r);
-/* Boot only (GPT; interrupts must be on): reads and waits for the
- * interrupt. 0, or -1 on any failure. */
+/* Boot only (GPT): reads and waits for the completion, with interrupts on
+ * while it waits (WFI), on the boot hart, which takes the disk's interrupt;
+ * the caller must hold no lock that an interrupt handler takes. 0, or -1
+ * on any failure (another hart, the device's error, no answer in 5 s). */
 int hblk_read_sync(uint64_t sector, void *buf, uint32_t len);
+
+/* The interrupts the disk raised so far (each completes what it finds). */
+unsigned long hblk_interrupts(void);
+/* One line: requests, interrupts, requests that waited for room. */
+void hblk_report(void);
 
 /* Finds the device among the virtio-mmio slots (dev/virtio.c probes). */
 struct virtio_dev;

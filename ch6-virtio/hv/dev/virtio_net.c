@@ -109,6 +109,14 @@ bool hnet_send(const void *frame, uint32_t len)
 	return sent;
 }
 
+void hnet_report(void)
+{
+	printf("virtio-net: %lu frames in (%lu too short or long), %lu out, %lu dropped (transmit "
+	       "ring "
+	       "full), %lu bogus used entries\n",
+	       net.rx_frames, net.rx_bad, net.tx_frames, net.tx_full, net.rx.bogus + net.tx.bogus);
+}
+
 static void give_rx_buffer(uint8_t *buf)
 {
 	struct vq_buf b = {buf, NET_BUF_SIZE, true};
@@ -124,12 +132,14 @@ static void net_interrupt(unsigned irq, void *arg)
 	bool refilled = false;
 	while ((buf = virtqueue_get_used(&net.rx, &written))) {
 		/* written is bounded by the buffer (virtqueue.c); a frame
-		 * shorter than its Ethernet header is the device's mistake. */
-		if (written >= VIRTIO_NET_HDR_SIZE + ETH_HLEN) {
+		 * shorter than its Ethernet header, or longer than the MTU
+		 * allows, is the device's mistake. */
+		uint32_t len = written - VIRTIO_NET_HDR_SIZE;
+		if (written >= VIRTIO_NET_HDR_SIZE + ETH_HLEN && len <= ETH_MAX_FRAME) {
 			net.rx_frames++;
 			receive_fn rx = __atomic_load_n(&net.receive, __ATOMIC_ACQUIRE);
 			if (rx)
-				rx(buf + VIRTIO_NET_HDR_SIZE, written - VIRTIO_NET_HDR_SIZE,
+				rx(buf + VIRTIO_NET_HDR_SIZE, len,
 				   __atomic_load_n(&net.receive_arg, __ATOMIC_RELAXED));
 		} else {
 			net.rx_bad++;

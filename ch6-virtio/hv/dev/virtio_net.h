@@ -14,6 +14,9 @@ bool hnet_send(const void *frame, uint32_t len);
 /* Each received frame, from the interrupt handler (irq context), without the header. */
 void hnet_set_receive(void (*rx)(const void *frame, uint32_t len, void *arg), void *arg);
 
+/* One line: frames in and out, and those dropped, with why. */
+void hnet_report(void);
+
 /* Finds the device among the virtio-mmio slots (dev/virtio.c probes). */
 struct virtio_dev;
 bool hnet_attach(struct virtio_dev *dev);

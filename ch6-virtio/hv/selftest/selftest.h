@@ -23,8 +23,12 @@ void selftest_panic(const char *how);
 /* A lock misused on purpose ("relock", "unlock", "irq", "console"): each panics. */
 void selftest_lock_misuse(const char *how);
 /* Reads `sector` of the host's disk through the virtio-blk driver and
- * prints a checksum of it. */
+ * prints a checksum of it; then reads the sectors from there on, each its
+ * own request, all submitted at once, and prints a checksum of them all. */
 void selftest_blk_probe(uint64_t sector);
+/* Writes `sector` of the host's disk with words derived from `nonce`, and
+ * flushes. */
+void selftest_blk_write(uint64_t sector, uint64_t nonce);
 /* Asks QEMU's user network, through the virtio-net driver, who has
  * 10.0.2.2 (ARP), and prints who answered. */
 void selftest_net_probe(void);

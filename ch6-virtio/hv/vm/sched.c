@@ -36,6 +36,7 @@
 #include "arch/timer.h"
 #include "boot/poweroff.h"
 #include "boot/smp.h"
+#include "dev/virtio.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "vm/hart_init.h"
@@ -385,6 +386,7 @@ static void finish(void)
 		printf("vm%d (%s): %lu time slices, %lu exits\n", vms[i].id, vms[i].name, slices,
 		       exits);
 	}
+	virtio_report(); /* the host's disk and NIC */
 	printf("all VMs stopped, %d failed\n", failed);
 	poweroff(failed != 0);
 }
