@@ -26,6 +26,8 @@
 
 #define FEATURE(bit) (1ULL << (bit))
 
+static void device_reset(struct virtio_device *d);
+
 int virtio_device_init(struct virtio_device *d, struct vm *vm, const struct vdev_slot *slot,
                        const struct virtio_device_ops *ops, uint32_t device_id, uint64_t features,
                        unsigned nqueues, uint16_t queue_num_max)
@@ -49,10 +51,9 @@ int virtio_device_init(struct virtio_device *d, struct vm *vm, const struct vdev
 	d->device_id = device_id;
 	d->features = features | FEATURE(VIRTIO_F_VERSION_1);
 	d->nqueues = nqueues;
-	for (unsigned q = 0; q < nqueues; q++) {
+	for (unsigned q = 0; q < nqueues; q++)
 		d->queues[q].num_max = queue_num_max;
-		virtq_reset(&d->queues[q]);
-	}
+	device_reset(d);
 	return 0;
 }
 
@@ -73,6 +74,27 @@ static void update_line(struct virtio_device *d)
 		d->line = level;
 		vplic_set_level(d->plic, d->irq, level);
 	}
+}
+
+static void reset_queue(struct virtio_device *d, unsigned q)
+{
+	virtq_reset(&d->queues[q]);
+	d->queue_epoch[q]++;
+}
+
+/* Status 0: the transport back to its state at power-on (§2.4), but the
+ * configuration space and its generation, which are the device's. */
+static void device_reset(struct virtio_device *d)
+{
+	d->status = 0;
+	d->failed = false;
+	d->driver_features = 0;
+	d->device_features_sel = d->driver_features_sel = d->queue_sel = 0;
+	d->interrupt_status = 0;
+	update_line(d);
+	d->epoch++;
+	for (unsigned q = 0; q < d->nqueues; q++)
+		reset_queue(d, q);
 }
 
 void virtio_config_changed(struct virtio_device *d)
@@ -143,37 +165,16 @@ void virtio_notify_used(struct virtio_device *d, unsigned q)
 	}
 }
 
-static void reset_queue(struct virtio_device *d, unsigned q)
-{
-	virtq_reset(&d->queues[q]);
-	d->queue_epoch[q]++;
-}
-
-/* Status 0: everything back to its state at power-on (§2.4), but the
- * configuration space and its generation, which are the device's. */
-static void device_reset(struct virtio_device *d)
-{
-	d->status = 0;
-	d->failed = false;
-	d->driver_features = 0;
-	d->device_features_sel = d->driver_features_sel = d->queue_sel = 0;
-	d->interrupt_status = 0;
-	update_line(d);
-	d->epoch++;
-	for (unsigned q = 0; q < d->nqueues; q++)
-		reset_queue(d, q);
-	if (d->ops->reset)
-		d->ops->reset(d);
-}
-
 static void write_status(struct virtio_device *d, uint32_t value)
 {
+	uint32_t old = d->status;
 	/* LAB 6 BEGIN: the device status: a reset, and FEATURES_OK only for features the device can give */
 	if (!value) {
 		device_reset(d);
+		if (d->ops->reset)
+			d->ops->reset(d);
 		return;
 	}
-	uint32_t old = d->status;
 	/* The driver sets bits and never clears one (§2.1.2); NEEDS_RESET
 	 * is the device's to set. */
 	uint32_t status = (old | value) & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
@@ -181,16 +182,16 @@ static void write_status(struct virtio_device *d, uint32_t value)
 	if (status & VIRTIO_STATUS_FEATURES_OK && !(old & VIRTIO_STATUS_FEATURES_OK)) {
 		bool subset = !(d->driver_features & ~d->features);
 		bool modern = d->driver_features & FEATURE(VIRTIO_F_VERSION_1);
+		/* Refused: the driver reads FEATURES_OK back (§3.1.1). */
 		if (!subset || !modern)
-			status &=
-			    ~VIRTIO_STATUS_FEATURES_OK; /* the driver reads it back (§3.1.1) */
+			status &= ~VIRTIO_STATUS_FEATURES_OK;
 	}
 	/* No queue is used before the features are agreed. */
 	if (!(status & VIRTIO_STATUS_FEATURES_OK))
 		status &= ~VIRTIO_STATUS_DRIVER_OK;
 	d->status = status;
 	/* LAB 6 END */
-	if (status & VIRTIO_STATUS_DRIVER_OK && !(old & VIRTIO_STATUS_DRIVER_OK) &&
+	if (d->status & VIRTIO_STATUS_DRIVER_OK && !(old & VIRTIO_STATUS_DRIVER_OK) &&
 	    d->ops->driver_ok)
 		d->ops->driver_ok(d);
 }
