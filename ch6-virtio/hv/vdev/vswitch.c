@@ -66,18 +66,18 @@ static void mac_learn(struct vswitch *sw, const uint8_t *mac, int port)
 }
 
 /* The ports a frame from port src to the address dst goes to: a mask of
- * port indices (bit i: sw->ports[i]). Under sw->lock, after src learned. */
-static uint32_t forward_ports(const struct vswitch *sw, int src, const uint8_t *dst)
+ * port indices (bit i: sw->ports[i]). port: where the table learned dst,
+ * -1 when it did not. Under sw->lock, after src's source was learned. */
+static uint32_t forward_ports(const struct vswitch *sw, int src, const uint8_t *dst, int port)
 {
 	/* LAB 6 BEGIN: the switch's forwarding decision: the ports a frame goes to */
 	/* Spec: never back to src; a group destination (broadcast, multicast:
-	 * ETH_GROUP_BIT) and an unknown one (mac_lookup < 0) to every other
-	 * port on the switch (sw->attached); a learned one to its port alone,
-	 * or nowhere when that is src. */
+	 * ETH_GROUP_BIT) and an unknown one (port < 0) to every other port on
+	 * the switch (sw->attached); a learned one to its port alone, or
+	 * nowhere when that is src. */
 	uint32_t others = sw->attached & ~(1u << src);
 	if (dst[0] & ETH_GROUP_BIT)
 		return others; /* broadcast and multicast: flooded */
-	int port = mac_lookup(sw, dst);
 	if (port < 0)
 		return others; /* unknown unicast: flooded; the answer teaches where it is */
 	if (port == src)
@@ -105,7 +105,7 @@ void vswitch_input(struct vswitch_port *port, const void *frame, uint32_t len)
 	struct vswitch *sw = port->sw;
 	spin_lock(&sw->lock);
 	mac_learn(sw, src, port->index);
-	uint32_t to = forward_ports(sw, port->index, dst);
+	uint32_t to = forward_ports(sw, port->index, dst, mac_lookup(sw, dst));
 	spin_unlock(&sw->lock);
 	if (!to)
 		vswitch_count_drop(port, VSWITCH_DROP_NOWHERE);
