@@ -16,6 +16,12 @@
  *   dhcp    asks QEMU's user network for an address (DHCP DISCOVER, its
  *           xid from the nonce) through the switch's uplink, then for the
  *           gateway's Ethernet address (ARP): answers that only QEMU gives
+ *   bench   station 1: once it and station 2 (a sink) have greeted,
+ *           measures in instructions (rdinstret: -icount makes them
+ *           exact) a full-size BULK frame to the sink, from the kick to
+ *           its used entry (least of 16), and `frames` of them back to
+ *           back (the guest's copies included); then a BYE
+ *   sink    station 2: counts and checks the BULK frames until the BYE
  *   rude    sends a runt (10 bytes) and an oversized frame (1600 bytes),
  *           which the switch drops and counts, then a transmit chain that
  *           the device may write: the device must need a reset; resets it,
@@ -39,7 +45,7 @@
 #define HELLO_EVERY_MS 20
 #define TIMEOUT_MS     10000
 
-enum { HELLO = 1, DATA, ECHO, BYE, BCAST, ACK };
+enum { HELLO = 1, DATA, ECHO, BYE, BCAST, ACK, BULK };
 
 struct test_hdr {
 	uint8_t type, station;
@@ -63,10 +69,10 @@ static struct {
 	uint32_t heard_me; /* whose HELLO said it heard me */
 	bool full_hello;   /* a HELLO of mine went out saying I heard everyone */
 	uint8_t mac[MAX_STATIONS][ETH_ALEN];
-	unsigned long bad;               /* test frames whose words were wrong */
-	uint64_t checksum;               /* of the words of the DATA, ECHO, BCAST frames received */
-	unsigned long received[ACK + 1]; /* by type */
-	unsigned long for_others;        /* unicast test frames for another address */
+	unsigned long bad; /* test frames whose words were wrong */
+	uint64_t checksum; /* of the words of the DATA, ECHO, BCAST frames received */
+	unsigned long received[BULK + 1]; /* by type */
+	unsigned long for_others;         /* unicast test frames for another address */
 	bool bye;
 	uint32_t acked; /* the last ACK's count */
 	unsigned long echoes;
@@ -90,6 +96,8 @@ static uint64_t word(unsigned type, unsigned station, unsigned seq, unsigned i)
  * among them), the others 4. */
 static unsigned words_of(unsigned type, unsigned seq)
 {
+	if (type == BULK)
+		return MAX_WORDS;
 	if (type != DATA && type != ECHO)
 		return 4;
 	return seq == 0 ? MAX_WORDS : 5 + (unsigned)(mix(nonce ^ seq) % (MAX_WORDS - 4));
@@ -105,7 +113,14 @@ static void mac_str(const uint8_t *m, char *out)
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-static void send_test(const uint8_t *to, unsigned type, unsigned seq, uint32_t arg)
+/* A test frame's length: its words, and for BULK up to a full frame. */
+static uint32_t length_of(unsigned type, unsigned seq)
+{
+	return type == BULK ? ETH_MAX_FRAME : (uint32_t)(PAYLOAD_OFF + 8 * words_of(type, seq));
+}
+
+/* Builds a test frame in `frame`; returns its length. */
+static uint32_t build_test(const uint8_t *to, unsigned type, unsigned seq, uint32_t arg)
 {
 	memcpy(frame, to, ETH_ALEN);
 	memcpy(frame + ETH_ALEN, net.mac, ETH_ALEN);
@@ -118,7 +133,13 @@ static void send_test(const uint8_t *to, unsigned type, unsigned seq, uint32_t a
 		uint64_t w = word(type, me, seq, i);
 		memcpy(frame + PAYLOAD_OFF + 8 * i, &w, 8);
 	}
-	if (net_send(&net, frame, (uint32_t)(PAYLOAD_OFF + 8 * n))) {
+	memset(frame + PAYLOAD_OFF + 8 * n, 0, length_of(type, seq) - PAYLOAD_OFF - 8 * n);
+	return length_of(type, seq);
+}
+
+static void send_test(const uint8_t *to, unsigned type, unsigned seq, uint32_t arg)
+{
+	if (net_send(&net, frame, build_test(to, type, seq, arg))) {
 		printf("vnet: send failed\n");
 		shutdown(true);
 	}
@@ -131,14 +152,14 @@ static void handle_test(int len)
 		return;
 	memcpy(&h, rx + ETH_HLEN, sizeof(h));
 	const uint8_t *src = rx + ETH_ALEN;
-	if (h.station >= MAX_STATIONS || h.type < HELLO || h.type > ACK)
+	if (h.station >= MAX_STATIONS || h.type < HELLO || h.type > BULK)
 		return;
 	if (!memcmp(src, net.mac, ETH_ALEN)) {
 		printf("vnet: a frame of my own came back (type %u)\n", h.type);
 		st.bad++;
 	}
 	unsigned n = words_of(h.type, h.seq);
-	if ((size_t)len != PAYLOAD_OFF + 8 * n) {
+	if ((uint32_t)len != length_of(h.type, h.seq)) {
 		st.bad++;
 		return;
 	}
@@ -265,6 +286,48 @@ static void watch(void)
 	       "(%lu DATA, %lu ECHO), %lu bad\n",
 	       st.received[BCAST], (unsigned long)st.checksum, st.for_others, st.received[DATA],
 	       st.received[ECHO], st.bad);
+}
+
+/* The switch's cost for a frame from one VM to another: on one hart, the
+ * transmit notification's exit delivers the frame into the sink's buffer
+ * (or its port's queue) before the guest sees its used entry. */
+static void bench(unsigned frames)
+{
+	uint64_t best = ~0UL;
+	for (unsigned seq = 0; seq < 16; seq++) {
+		uint32_t len = build_test(st.mac[2], BULK, seq, 0);
+		net_stage(&net, frame, len);
+		uint64_t t0 = rdinstret();
+		int r = net_transmit(&net, len);
+		uint64_t t = rdinstret() - t0;
+		if (r) {
+			printf("vnet: bench: send failed\n");
+			shutdown(true);
+		}
+		best = t < best ? t : best;
+	}
+	uint32_t len = build_test(st.mac[2], BULK, 16, 0);
+	uint64_t t0 = rdinstret();
+	for (unsigned i = 0; i < frames; i++) {
+		net_stage(&net, frame, len);
+		if (net_transmit(&net, len)) {
+			printf("vnet: bench: send failed\n");
+			shutdown(true);
+		}
+	}
+	uint64_t bulk = rdinstret() - t0;
+	send_test(broadcast, BYE, 0, 0);
+	printf(
+	    "vnet: bench: %u-byte frame to another VM, kick to used entry: min %lu instructions\n",
+	    len, (unsigned long)best);
+	printf("vnet: bench: %u frames of %u bytes to another VM in %lu instructions\n", frames,
+	       len, (unsigned long)bulk);
+}
+
+static void sink(void)
+{
+	RECEIVE_UNTIL(st.bye, "the BYE");
+	printf("vnet: sink: %lu BULK checked, %lu bad\n", st.received[BULK], st.bad);
 }
 
 /* -- DHCP and ARP through the uplink ------------------------------------------------ */
@@ -476,14 +539,21 @@ void guest_main(void)
 		dhcp();
 		return;
 	}
-	me = !strcmp(role, "ping") ? 1 : !strcmp(role, "pong") ? 2 : !strcmp(role, "watch") ? 3 : 0;
+	me = !strcmp(role, "ping") || !strcmp(role, "bench")  ? 1
+	     : !strcmp(role, "pong") || !strcmp(role, "sink") ? 2
+	     : !strcmp(role, "watch")                         ? 3
+	                                                      : 0;
 	if (!me) {
-		printf("vnet: role=ping|pong|watch|deaf|dhcp|rude\n");
+		printf("vnet: role=ping|pong|watch|bench|sink|deaf|dhcp|rude\n");
 		shutdown(true);
 	}
 	st.stations = (uint32_t)bootarg_ulong("stations", 0x6) | 1u << me;
 	greet();
-	if (me == 1)
+	if (!strcmp(role, "bench"))
+		bench((unsigned)bootarg_ulong("frames", 64));
+	else if (!strcmp(role, "sink"))
+		sink();
+	else if (me == 1)
 		ping((unsigned)bootarg_ulong("frames", 16), (unsigned)bootarg_ulong("bcast", 0));
 	else if (me == 2)
 		pong();

@@ -16,6 +16,7 @@ struct net_dev {
 	uint8_t mac[ETH_ALEN];
 	bool link_up;
 	unsigned rx_buffers; /* kept posted */
+	uint64_t ticks_per_ms;
 	uint64_t sent, received;
 };
 
@@ -25,6 +26,11 @@ struct net_dev {
 int net_open(struct net_dev *n, unsigned rx_buffers);
 /* Sends one frame and waits until the device has taken it: 0, or -1. */
 int net_send(struct net_dev *n, const void *frame, uint32_t len);
+/* net_send in two steps, for measurements: the frame (and a zero header)
+ * copied into the transmit buffer; then that buffer made available,
+ * notified and waited for (0, or -1). */
+void net_stage(struct net_dev *n, const void *frame, uint32_t len);
+int net_transmit(struct net_dev *n, uint32_t len);
 /* The next frame received, into buf (at most `size` bytes): its length
  * (frames longer than size are cut), 0 when none came within timeout_ms,
  * -1 when the device broke (a bad used entry, DEVICE_NEEDS_RESET). The
