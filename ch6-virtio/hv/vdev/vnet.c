@@ -56,10 +56,20 @@ static enum vswitch_rx vnet_receive(struct vswitch_port *port, const void *frame
 		return VSWITCH_RX_SHORT;
 	}
 	/* No offloads negotiated: a zero header but for num_buffers, which
-	 * VERSION_1 has and is 1 without MRG_RXBUF (§5.1.6.4). */
-	struct virtio_net_hdr h = {.num_buffers = 1};
-	virtq_chain_write(n->vio.vm, c, 0, &h, VIRTIO_NET_HDR_SIZE);
-	virtq_chain_write(n->vio.vm, c, VIRTIO_NET_HDR_SIZE, frame, len);
+	 * VERSION_1 has and is 1 without MRG_RXBUF (§5.1.6.4). The header
+	 * and the frame's first bytes go as one 16-byte piece: frames sit
+	 * 12 bytes into 8-byte aligned buffers everywhere (a header in front),
+	 * so the rest then moves between 8-byte aligned addresses, which is
+	 * where memcpy copies words rather than bytes. */
+	union {
+		struct virtio_net_hdr h;
+		uint8_t bytes[16];
+	} head = {.h = {.num_buffers = 1}};
+	uint32_t first = len < 16 - VIRTIO_NET_HDR_SIZE ? len : 16 - VIRTIO_NET_HDR_SIZE;
+	memcpy(head.bytes + VIRTIO_NET_HDR_SIZE, frame, first);
+	virtq_chain_write(n->vio.vm, c, 0, head.bytes, VIRTIO_NET_HDR_SIZE + first);
+	virtq_chain_write(n->vio.vm, c, VIRTIO_NET_HDR_SIZE + first, (const uint8_t *)frame + first,
+	                  len - first);
 	virtio_push(&n->vio, VIRTIO_NET_RX, c->head, VIRTIO_NET_HDR_SIZE + len);
 	virtio_notify_used(&n->vio, VIRTIO_NET_RX);
 	return VSWITCH_RX_DONE;
