@@ -4,7 +4,7 @@ disk (guest/virtiobad.c) against the device side of the split virtqueue
 
 Each case sets the device up afresh and then breaks one rule of virtio
 1.2's split queues: a buffer outside the guest's RAM or on a device's
-registers, a descriptor loop, a chain longer than 16 MiB, an INDIRECT
+registers, a descriptor loop, a chain longer than 256 MiB, an INDIRECT
 descriptor (not offered), a head or a `next` beyond the queue, a readable
 descriptor after a writable one, avail.idx jumping past the queue size, a
 request without its header; or a queue whose used ring is the UART's
@@ -35,7 +35,7 @@ CASES = {
     "oob": ("buffer outside the guest's RAM", 0x2),
     "mmio_buffer": ("buffer outside the guest's RAM", 0x2),
     "loop": ("descriptor chain loops or is longer than the queue allows", 0x2),
-    "oversized": ("descriptor chain longer than 16 MiB", 0x2),
+    "oversized": ("descriptor chain longer than 256 MiB", 0x2),
     "indirect": ("indirect descriptor", 0x2),
     "head": ("chain head beyond the queue size", 0x2),
     "next": ("next beyond the queue size", 0x2),

@@ -185,6 +185,13 @@ void guest_main(void)
 	uint64_t features =
 	    virtio_device_features(&dev) & (1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_RO);
 	dev.features = features;
+	/* Once properly, so that the queue's memory exists for the cases that
+	 * set the queue up by hand. */
+	if (virtio_init(&dev, features, 1)) {
+		printf("virtiobad: the device would not start\n");
+		shutdown(true);
+	}
+	virtio_write(&dev, VIRTIO_MMIO_STATUS, 0);
 	/* The cases in the order of the list, or all in the table's. */
 	const char *p = list;
 	for (unsigned k = 0; all ? k < NCASES : *p != '\0'; k++) {

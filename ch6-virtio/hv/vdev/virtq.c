@@ -63,7 +63,7 @@ static const char *walk_chain(const struct virtq *q, struct vm *vm, uint16_t hea
 			return "device-readable descriptor after a device-writable one";
 		total += d.len;
 		if (total > VIRTQ_CHAIN_BYTES)
-			return "descriptor chain longer than 16 MiB";
+			return "descriptor chain longer than 256 MiB";
 		if (guest_check(vm, d.addr, d.len, writable ? PTE_W : PTE_R))
 			return "buffer outside the guest's RAM";
 		c->buf[n] = (struct virtq_buf){.gpa = d.addr, .len = d.len};

@@ -25,8 +25,9 @@
 
 #include "regmap/virtio_ring.h"
 
-#define VIRTQ_CHAIN_MAX   64          /* descriptors of one chain that a device takes */
-#define VIRTQ_CHAIN_BYTES (16u << 20) /* bytes of one chain, readable and writable */
+#define VIRTQ_CHAIN_MAX 64 /* descriptors of one chain that a device takes */
+#define VIRTQ_CHAIN_BYTES \
+	(256u << 20) /* bytes of one chain: a boot loader reads a kernel at once */
 
 struct vm;
 
