@@ -26,6 +26,7 @@ its modules directory, busybox.
 """
 
 import argparse
+import fcntl
 import glob
 import hashlib
 import io
@@ -54,7 +55,13 @@ LAYOUT = 1
 
 
 class FetchError(Exception):
-    """Nothing could be fetched or checked; the message says what and why."""
+    """Nothing could be fetched or checked; the message says what and why.
+    network: the mirror could not be reached (rather than a file that did
+    not check out)."""
+
+    def __init__(self, msg, network=False):
+        super().__init__(msg)
+        self.network = network
 
 
 def say(msg):
@@ -131,7 +138,8 @@ def debian_mirror():
             return uri.rstrip("/")
     raise FetchError(
         "no Debian mirror in apt's sources (/etc/apt/sources.list, "
-        "/etc/apt/sources.list.d/); set HVLAB_DEBIAN_MIRROR=http://.../debian"
+        "/etc/apt/sources.list.d/); set HVLAB_DEBIAN_MIRROR=http://.../debian",
+        network=True,
     )
 
 
@@ -145,7 +153,7 @@ def download(url, dest):
         with urllib.request.urlopen(url, timeout=60) as r, open(tmp, "wb") as f:
             shutil.copyfileobj(r, f, 1 << 20)
     except OSError as e:
-        raise FetchError(f"cannot fetch {url}: {e}") from e
+        raise FetchError(f"cannot fetch {url}: {e}", network=True) from e
     os.replace(tmp, dest)
 
 
@@ -318,6 +326,15 @@ def manifest():
 
 
 def fetch(suite=SUITE, refresh=False):
+    """The guest's files, fetched unless cached; one process at a time (the
+    grader's workers may ask together)."""
+    os.makedirs(CACHE, exist_ok=True)
+    with open(os.path.join(CACHE, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _fetch(suite, refresh)
+
+
+def _fetch(suite, refresh):
     m = manifest()
     if m and m["suite"] == suite and not refresh:
         return m

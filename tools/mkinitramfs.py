@@ -7,7 +7,8 @@ Holds Debian's busybox-static (every applet a symbolic link to it), the
 kernel modules that the guest needs for its virtio disk and network and an
 ext4 file system, decompressed (.ko.xz -> .ko: busybox's insmod takes them
 plain) with /lib/modules/load-order listing them dependencies first, and the
-project's /init (tools/linux/init) with its DHCP hook. The Debian files come
+project's /init (tools/linux/init) with its DHCP hook and its web page's
+power switch. The Debian files come
 from tools/debian_guest.py (fetched and checked there, cached under
 build/debian/).
 
@@ -19,6 +20,7 @@ bytes.
 """
 
 import argparse
+import fcntl
 import gzip
 import lzma
 import os
@@ -32,6 +34,7 @@ import debian_guest  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 INIT = os.path.join(HERE, "linux", "init")
 UDHCPC_SCRIPT = os.path.join(HERE, "linux", "udhcpc.script")
+POWEROFF_CGI = os.path.join(HERE, "linux", "poweroff.cgi")
 OUTPUT = os.path.join(debian_guest.CACHE, "initrd.gz")
 
 # What /init loads; their dependencies come along (ext4's crc32c is a soft
@@ -171,12 +174,37 @@ def build(manifest, modules=MODULES):
     cpio.symlink("bin/sh", "busybox")  # /init's interpreter; --install adds the rest
     with open(INIT, "rb") as f:
         cpio.file("init", f.read(), 0o755)
-    with open(UDHCPC_SCRIPT, "rb") as f:
-        cpio.file("etc/udhcpc.script", f.read(), 0o755)
+    for path, name in ((UDHCPC_SCRIPT, "etc/udhcpc.script"), (POWEROFF_CGI, "etc/poweroff.cgi")):
+        with open(path, "rb") as f:
+            cpio.file(name, f.read(), 0o755)
     for name, ko in kos.items():
         cpio.file(f"lib/modules/{name}.ko", ko)
     cpio.file("lib/modules/load-order", "".join(f"{n}\n" for n in kos).encode())
     return gzip.compress(cpio.finish(), 9, mtime=0), list(kos)
+
+
+def ensure(output=OUTPUT):
+    """output, built again if it is older than what goes into it (the
+    manifest, /init and its scripts, this file); fetches what is missing."""
+    manifest = debian_guest.fetch()
+    inputs = [debian_guest.MANIFEST, INIT, UDHCPC_SCRIPT, POWEROFF_CGI, os.path.abspath(__file__)]
+    with open(os.path.join(debian_guest.CACHE, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(output) and all(
+            os.path.getmtime(p) <= os.path.getmtime(output) for p in inputs
+        ):
+            return output, manifest
+        data, _order = build(manifest)
+        write(output, data)
+    return output, manifest
+
+
+def write(output, data):
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    tmp = output + ".part"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, output)
 
 
 def main():
@@ -189,11 +217,7 @@ def main():
         print(f"mkinitramfs: {e}", file=sys.stderr)
         return 1
     data, order = build(manifest)
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    tmp = args.output + ".part"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, args.output)
+    write(args.output, data)
     print(f"mkinitramfs: {args.output}: {len(data)} bytes; modules in load order: "
           f"{' '.join(order)}", file=sys.stderr)
     print(args.output)
