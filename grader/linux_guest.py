@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,3 +83,40 @@ def init_line(text: str, what: str) -> re.Match | None:
     """/init's line `hvlab-init: WHAT...` in a VM's text (the kernel's time
     stamp before it), as a match whose group 1 is the rest of the line."""
     return re.search(rf"^(?:\[ *\d+\.\d+\] )?hvlab-init: {re.escape(what)}(.*)$", text, re.M)
+
+
+def e2fsprogs(command: str) -> str | None:
+    """mke2fs or debugfs (in /usr/sbin: not on every user's PATH)."""
+    return shutil.which(command) or shutil.which(command, path="/usr/sbin:/sbin")
+
+
+def make_ext4(image: Path, offset: int, size: int, files: dict[str, str], workdir: Path) -> None:
+    """An ext4 file system of `size` bytes at `offset` in `image` (created or
+    extended), holding `files` (path -> text), made by e2fsprogs' mke2fs -d."""
+    root = workdir / f"ext4-root-{offset}"
+    for name, text in files.items():
+        path = root / name.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    part = workdir / f"ext4-{offset}.img"
+    subprocess.run([e2fsprogs("mke2fs"), "-F", "-q", "-t", "ext4", "-L", "hvlab", "-E", "root_owner=0:0",
+                    "-d", str(root), str(part), f"{size // 1024}k"],
+                   check=True, capture_output=True, text=True)
+    with open(image, "r+b" if image.exists() else "wb") as f:
+        f.seek(offset)
+        f.write(part.read_bytes())
+        f.truncate(max(f.tell(), offset + size))
+
+
+def ext4_read(image: Path, offset: int, size: int, path: str, workdir: Path) -> str | None:
+    """The text of `path` in the ext4 file system at `offset` in `image`
+    (e2fsprogs' debugfs, on a copy of that slice); None if it has no such file."""
+    part = workdir / f"readback-{offset}.img"
+    with open(image, "rb") as f:
+        f.seek(offset)
+        part.write_bytes(f.read(size))
+    r = subprocess.run([e2fsprogs("debugfs"), "-R", f"cat {path}", str(part)], capture_output=True,
+                       text=True)
+    if r.returncode != 0 or "File not found" in r.stderr:
+        return None
+    return r.stdout

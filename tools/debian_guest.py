@@ -4,6 +4,8 @@
     tools/debian_guest.py            fetch (or reuse the cache), check, extract
     tools/debian_guest.py --refresh  fetch the release files again
     tools/debian_guest.py --print    the cached guest's manifest (JSON), no network
+    tools/debian_guest.py --path vmlinux   one file of it (vmlinux, modules, busybox),
+                                     absolute, fetched first if need be
 
 The mirror is the one apt on this machine is configured with (read from
 /etc/apt/sources.list and /etc/apt/sources.list.d/, deb822 .sources and
@@ -398,6 +400,8 @@ def main():
     ap.add_argument("--suite", default=SUITE, help=f"Debian release (default {SUITE})")
     ap.add_argument("--refresh", action="store_true", help="fetch again even if cached")
     ap.add_argument("--print", action="store_true", help="print the cached manifest only")
+    ap.add_argument("--path", choices=("vmlinux", "modules", "busybox"),
+                    help="print the absolute path of that file only")
     args = ap.parse_args()
     if args.print:
         m = manifest()
@@ -410,6 +414,9 @@ def main():
         except FetchError as e:
             say(f"error: {e}")
             return 1
+    if args.path:
+        print(os.path.join(ROOT, m[args.path]))
+        return 0
     json.dump(m, sys.stdout, indent=1)
     print()
     return 0
