@@ -112,13 +112,13 @@ static int place_initrd(struct vm *vm, const struct vm_config *cfg)
 	vm->initrd_start = vm->initrd_end = 0;
 	if (!cfg->initrd)
 		return 0;
-	uint64_t room = vm->fdt_gpa - vm->ram_gpa;
-	uint64_t below = cfg->load_offset + image_footprint(cfg);
-	if (cfg->initrd_size > room || ALIGN_DOWN(room - cfg->initrd_size, PAGE_SIZE) < below) {
+	uint64_t room = vm->fdt_gpa - vm->ram_gpa; /* RAM below the device tree */
+	uint64_t need = image_footprint(cfg);      /* from the header: not trusted to be sane */
+	if (cfg->initrd_size > room || need > room || cfg->load_offset > room - need ||
+	    ALIGN_DOWN(room - cfg->initrd_size, PAGE_SIZE) < cfg->load_offset + need) {
 		printf("vm %s: %lu MiB of RAM cannot hold a %lu-byte image (%lu bytes in memory) "
 		       "and a %lu-byte initrd\n",
-		       cfg->name, cfg->mem >> 20, cfg->image_size, image_footprint(cfg),
-		       cfg->initrd_size);
+		       cfg->name, cfg->mem >> 20, cfg->image_size, need, cfg->initrd_size);
 		return -1;
 	}
 	vm->initrd_start = vm->ram_gpa + ALIGN_DOWN(room - cfg->initrd_size, PAGE_SIZE);
