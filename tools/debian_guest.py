@@ -127,22 +127,20 @@ def apt_sources():
     return found
 
 
-def debian_mirror():
-    """The base URI of the Debian archive apt uses (not -security, -updates, or a
-    third-party repository: the one that serves a plain release codename)."""
+def mirror_candidates():
+    """The base URIs that may be a Debian archive in apt's sources, in apt's
+    order: those that serve a plain release codename (not -security,
+    -updates, or a third-party repository's suite)."""
     env = os.environ.get("HVLAB_DEBIAN_MIRROR")
     if env:
-        return env.rstrip("/")
+        return [env.rstrip("/")]
+    found = []
     for uri, suites in apt_sources():
-        if uri.startswith(("http://", "https://")) and any(
-            re.fullmatch(r"[a-z]+", s) for s in suites
-        ):
-            return uri.rstrip("/")
-    raise FetchError(
-        "no Debian mirror in apt's sources (/etc/apt/sources.list, "
-        "/etc/apt/sources.list.d/); set HVLAB_DEBIAN_MIRROR=http://.../debian",
-        network=True,
-    )
+        uri = uri.rstrip("/")
+        if (uri.startswith(("http://", "https://")) and uri not in found
+                and any(re.fullmatch(r"[a-z]+", s) for s in suites)):
+            found.append(uri)
+    return found
 
 
 # ------------------------------------------------------------------ downloads
@@ -199,6 +197,13 @@ def verified_release(mirror, suite, dest_dir):
         capture_output=True,
         text=True,
     )
+    if r.returncode != 0 and "BAD signature" not in r.stderr and "No public key" in r.stderr:
+        say(
+            f"WARNING: dists/{suite}/InRelease NOT VERIFIED: {KEYRING} has no key for it "
+            "(an older debian-archive-keyring?); the files below are checked against it, "
+            "which is only as good as the mirror"
+        )
+        return _strip_clearsign(open(inrelease, encoding="utf-8").read()), False
     if r.returncode != 0:
         raise FetchError(
             f"dists/{suite}/InRelease: signature not verified with {KEYRING} "
@@ -340,11 +345,27 @@ def _fetch(suite, refresh):
     m = manifest()
     if m and m["suite"] == suite and not refresh:
         return m
-    mirror = debian_mirror()
-    say(f"mirror {mirror} (from apt's sources), release {suite}")
     dist = os.path.join(CACHE, "dists", suite)
     os.makedirs(dist, exist_ok=True)
-    release, verified = verified_release(mirror, suite, dist)
+    # The first of apt's mirrors that serves Debian's release (an Ubuntu
+    # machine's apt has none: then the error says so).
+    failures = []
+    for mirror in mirror_candidates():
+        try:
+            release, verified = verified_release(mirror, suite, dist)
+            break
+        except FetchError as e:
+            if not e.network:
+                raise
+            failures.append(str(e))
+    else:
+        raise FetchError(
+            f"no mirror in apt's sources (/etc/apt/sources.list, /etc/apt/sources.list.d/) "
+            f"serves Debian's {suite}; set HVLAB_DEBIAN_MIRROR=http://.../debian"
+            + "".join(f"\n  {f}" for f in failures),
+            network=True,
+        )
+    say(f"mirror {mirror} (from apt's sources), release {suite}")
 
     index = f"main/binary-{ARCH}/Packages.xz"
     sha, size = release_sha256(release, index)
