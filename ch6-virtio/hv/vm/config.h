@@ -8,7 +8,7 @@
  * IMAGE is the name of a guest built into the hypervisor (guest/ in this
  * chapter: `make run APPEND="vm=hello"`), or @ADDR+SIZE for a raw image that
  * QEMU's loader placed in host memory (what `make run GUEST=file` does; with
- * GUEST_INITRD=file it adds vm1.initrd=). */
+ * GUEST_INITRD=file it adds vmN.initrd= for each). */
 #ifndef VM_CONFIG_H
 #define VM_CONFIG_H
 
