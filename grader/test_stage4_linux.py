@@ -36,6 +36,13 @@ def test_debian_linux_boots_to_its_initramfs(chapter, boot):
     run.expect(r"hvlab-init: up: ", timeout=90)
     run.wait_clean_exit(60)
     text = vm_text(run, 1)
+    size = guest.initrd.stat().st_size
+    m = re.search(r"^\[hv\] vm1: initrd (\d+) bytes at gpa (0x[0-9a-f]+)$", run.output, re.M)
+    assert m and int(m[1]) == size, f"the hypervisor did not place the {size}-byte initrd"
+    # At the top of RAM, page-aligned, below the guest's device tree (16 KiB)
+    ram_end = 0x80000000 + (mib << 20)
+    assert int(m[2], 16) == (ram_end - 0x4000 - size) & ~0xFFF, \
+        f"initrd at {m[2]}: not the highest page-aligned place below the device tree"
     assert re.search(rf"^\[ *[\d.]+\] Memory: \d+K/{mib * 1024}K available", text, re.M), \
         f"the kernel did not find the {mib} MiB of RAM that the guest's device tree gives it"
     assert re.search(r"^\[ *[\d.]+\] Freeing initrd memory: \d+K$", text, re.M), \
