@@ -72,7 +72,8 @@ def test_two_linux_guests_use_their_disks_and_the_network(chapter, boot, tmp_pat
     # Both VMs through their disk and network steps (in either order).
     leases = {}
     for _ in (1, 2):
-        m = run.expect(r"^\[vm(\d)\] (?:\[ *[\d.]+\] )?hvlab-init: net: (.*)$", timeout=180)
+        # (a whole line: \n, not $, which would match the end of a line still arriving)
+        m = run.expect(r"^\[vm(\d)\] (?:\[ *[\d.]+\] )?hvlab-init: net: ([^\r\n]*)\r?\n", timeout=180)
         k, said = int(m[1]), m[2]
         lease = re.fullmatch(r"eth0 (\S+), httpd on port 80", said)
         assert lease, f"vm{k}: no DHCP lease through the switch ({said!r})"
