@@ -15,6 +15,9 @@
 #                            (chN-x/from-chM-y.patch) and its README section
 #   make bench               instruction counts under qemu -icount (bench/results.json)
 #   make fuzz [CH=..] [FUZZ_SECONDS=10]  fuzz the parsers of guest input on the host (fuzz/)
+#   make run-linux [CH=ch5-vgic] [NONCE=...]  Debian's riscv64 kernel with an initramfs and
+#                            the project's /init (tools/linux/init) as a guest; the files are
+#                            fetched from apt's Debian mirror and checked (build/debian/)
 #   make flake N=20 [LOAD=2] [CH=...]  the grader N times; every test that ever failed
 #   make clean               remove every build output and the grader's logs
 #
@@ -42,7 +45,7 @@ C_SOURCES = $(shell if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(p
 	git ls-files -co --exclude-standard -- 'ch*/*.[ch]' 'tools/*.[ch]' 'fuzz/*.[ch]'; else \
 	find ch* tools fuzz -name build -prune -o -type f -name '*.[ch]' -print 2>/dev/null | sort; fi)
 
-.PHONY: all deps build run test grade format format-check handout gradescope labs-check diffs bench fuzz flake clean
+.PHONY: all deps build run run-linux linux-guest test grade format format-check handout gradescope labs-check diffs bench fuzz flake clean
 
 all: build
 
@@ -57,6 +60,18 @@ run: deps
 
 test: build
 	$(GRADER)
+
+# Debian's kernel and the initramfs (tools/debian_guest.py, tools/mkinitramfs.py).
+linux-guest:
+	@$(PY3) tools/mkinitramfs.py >/dev/null
+
+# On the last chapter by default (a shell on its console from ch5 on: ch4's UART
+# has no interrupt, so only /init's lines appear there).
+NONCE ?= 0x1234
+run-linux: deps linux-guest
+	$(MAKE) -C $(or $(strip $(CH)),$(LAST)) run GUEST="$$($(PY3) tools/debian_guest.py --path vmlinux)" \
+		GUEST_INITRD="$(CURDIR)/build/debian/initrd.gz" GUEST_MEM=256M \
+		GUEST_ARGS="vm1.console=ttyS0 vm1.earlycon=sbi vm1.hvlab.nonce=$(NONCE) $(GUEST_ARGS)"
 
 # The chapters that count for a course's grade: $HVLAB_DUE, else the
 # `due = ch1-boot ch2-trap` line of grading.conf (the grader reads the same).

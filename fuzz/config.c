@@ -7,11 +7,12 @@
  * fields; its image is either a built-in one, whole, or a raw image
  * (@ADDR+SIZE) that lies inside one RAM region, is not empty, and has been
  * added to the reserved regions (which stay within their table, the
- * earlier entries untouched). Every word in a VM's bootargs comes from a
- * token vmN.WORD of the command line with N its number, and none is a
- * disk= or a mac= (the hypervisor's own settings); the VM's disk and mac
- * fields are terminated, and each is empty, "?" (too long) or the value of
- * a vmN.disk= (vmN.mac=) token.
+ * earlier entries untouched); so is its initrd (vmN.initrd=@ADDR+SIZE) if
+ * it has one, reserved after every image. Every word in a VM's bootargs
+ * comes from a token vmN.WORD of the command line with N its number, and
+ * none is an initrd=, a disk= or a mac= (those words are the
+ * hypervisor's); the VM's disk and mac fields are terminated, and each is
+ * empty, "?" (too long) or the value of a vmN.disk= (vmN.mac=) token.
  *
  * Input: RAM regions (1), per region base (1) and size (1) selectors,
  * reserved regions already there (1), max (1), then the command line. */
@@ -135,7 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (const char *w = c->bootargs; *w;) {
 			size_t len = strcspn(w, " ");
 			CHECK(len && has_bootarg(cmdline, (unsigned long)i + 1, w, len));
-			CHECK(strncmp(w, "disk=", 5) && strncmp(w, "mac=", 4));
+			CHECK(strncmp(w, "disk=", 5) && strncmp(w, "mac=", 4) &&
+			      strncmp(w, "initrd=", 7));
 			w += len + (w[len] == ' ');
 		}
 		CHECK(memchr(c->disk, '\0', sizeof(c->disk)));
@@ -151,7 +153,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(has_bootarg(cmdline, (unsigned long)i + 1, word, strlen(word)));
 		}
 	}
-	CHECK(platform.reserved_count == before.reserved_count + raw);
+	int initrds = 0;
+	for (int i = 0; i < n; i++) {
+		struct vm_config *c = &cfg[i];
+		if (!c->initrd) {
+			CHECK(c->initrd_size == 0);
+			continue;
+		}
+		uint64_t addr = (uintptr_t)c->initrd;
+		CHECK(c->initrd_size > 0 && inside_ram(addr, c->initrd_size));
+		/* reserved in the order of the vmN.initrd= words, after the images */
+		bool reserved = false;
+		for (int r = before.reserved_count + raw; r < platform.reserved_count; r++)
+			reserved |= platform.reserved[r].base == addr &&
+			            platform.reserved[r].size == c->initrd_size;
+		CHECK(reserved);
+		initrds++;
+	}
+	CHECK(platform.reserved_count == before.reserved_count + raw + initrds);
 	CHECK(platform.reserved_count <= MAX_RESERVED);
 	CHECK(!memcmp(platform.reserved, before.reserved,
 	              before.reserved_count * sizeof(platform.reserved[0])));

@@ -178,6 +178,10 @@ def config(text, ram=((0, 1),), reserved=2, max_vms=8):
 CONFIG = {
     "two-builtin": config("console=ttyS0 vm=hello vm=echo:32M:2 vm2.nonce=0x12 vm1.a=b"),
     "raw-image": config("vm=@0x80200000+0x100000:64M:2 vm1.console=hvc0", ram=((0, 1), (2, 2))),
+    "raw-image-initrd": config("vm=@0x80200000+0x100000:64M vm=hello vm1.initrd=@0x80400000+0x1000 "
+                               "vm2.initrd=@0x80400000+0x1000 vm2.initrd=@0x80500000+0x10 "
+                               "vm1.initrd=@0x7000000+0x10 vm1.initrd= vm2.initrd=@0x80400000+0x1x "
+                               "vm1.console=ttyS0", ram=((0, 1),)),
     "raw-image-past-ram": config("vm=@0x87fff000+0x2000 vm=@0x80000000+0 vm=@0x80000000"),
     "long-name-and-args": config("vm=a-name-longer-than-sixteen vm=x:1G " + " ".join(
         f"vm1.key{i}=value{i}" for i in range(12))),

@@ -2,10 +2,13 @@
  *
  *   vm=IMAGE[:MEM[:VCPUS]]    one VM per vm= (MEM like 16M, default 16M; VCPUS default 1)
  *   vmN.KEY=VALUE              KEY=VALUE goes into the bootargs of the N-th VM (from 1)
+ *   vmN.initrd=@ADDR+SIZE      the N-th VM's initial RAM disk, staged in host memory
+ *                              by QEMU's loader (for the hypervisor: not in the bootargs)
  *
  * IMAGE is the name of a guest built into the hypervisor (guest/ in this
  * chapter: `make run APPEND="vm=hello"`), or @ADDR+SIZE for a raw image that
- * QEMU's loader placed in host memory (what `make run GUEST=file` does). */
+ * QEMU's loader placed in host memory (what `make run GUEST=file` does; with
+ * GUEST_INITRD=file it adds vmN.initrd= for each). */
 #ifndef VM_CONFIG_H
 #define VM_CONFIG_H
 

@@ -30,25 +30,38 @@ static unsigned long parse_size(const char *s, const char **end)
 	return v;
 }
 
+/* @ADDR+SIZE, ending at `end`: bytes that QEMU's loader put in host RAM (an
+ * image, an initrd). They must lie in RAM; they are reserved so that the
+ * frame allocator leaves them alone until they are copied. */
+static bool staged_range(const char *s, const char *end, const char *what, const void **addr,
+                         unsigned long *size)
+{
+	const char *p;
+	if (s >= end || s[0] != '@')
+		return false;
+	unsigned long a = strtoul(s + 1, &p, 0);
+	if (*p != '+')
+		return false;
+	unsigned long n = strtoul(p + 1, &p, 0);
+	bool in_ram = false;
+	for (int i = 0; i < platform.ram_count; i++)
+		in_ram |= a >= platform.ram[i].base && n <= platform.ram[i].size &&
+		          a - platform.ram[i].base <= platform.ram[i].size - n;
+	if (p != end || !in_ram || !n || platform.reserved_count >= MAX_RESERVED)
+		return false;
+	platform.reserved[platform.reserved_count] = (struct mem_range){a, n};
+	platform.reserved_name[platform.reserved_count++] = what;
+	*addr = (const void *)a;
+	*size = n;
+	return true;
+}
+
 static bool find_image(const char *name, size_t len, struct vm_config *c)
 {
 	if (name[0] == '@') {
 		/* @ADDR+SIZE: a raw image in host RAM, put there by QEMU's loader */
-		const char *p;
-		unsigned long addr = strtoul(name + 1, &p, 0);
-		if (*p != '+')
+		if (!staged_range(name, name + len, "guest image", &c->image, &c->image_size))
 			return false;
-		unsigned long size = strtoul(p + 1, &p, 0);
-		bool in_ram = false;
-		for (int i = 0; i < platform.ram_count; i++)
-			in_ram |= addr >= platform.ram[i].base && size <= platform.ram[i].size &&
-			          addr - platform.ram[i].base <= platform.ram[i].size - size;
-		if (!in_ram || !size || platform.reserved_count >= MAX_RESERVED)
-			return false;
-		platform.reserved[platform.reserved_count] = (struct mem_range){addr, size};
-		platform.reserved_name[platform.reserved_count++] = "guest image";
-		c->image = (const void *)addr;
-		c->image_size = size;
 		/* 2 MiB into RAM, where OpenSBI's fw_jump and QEMU put an S-mode
 		 * payload: kernels and U-Boot are linked to run there. */
 		c->load_offset = RAW_IMAGE_OFFSET;
@@ -78,6 +91,21 @@ static void append_bootarg(struct vm_config *c, const char *arg, size_t len)
 		c->bootargs[n++] = ' ';
 	memcpy(c->bootargs + n, arg, len);
 	c->bootargs[n + len] = '\0';
+}
+
+/* vmN.WORD: initrd= is the hypervisor's, any other word goes to the guest. */
+static void vm_word(struct vm_config *c, int id, const char *word, const char *end)
+{
+	if (strncmp(word, "initrd=", 7)) {
+		append_bootarg(c, word, (size_t)(end - word));
+		return;
+	}
+	if (c->initrd)
+		printf("vm%d: a second initrd \"%.*s\" ignored\n", id, (int)(end - word - 7),
+		       word + 7);
+	else if (!staged_range(word + 7, end, "guest initrd", &c->initrd, &c->initrd_size))
+		printf("vm%d: bad initrd \"%.*s\" (@ADDR+SIZE in RAM)\n", id, (int)(end - word - 7),
+		       word + 7);
 }
 
 int vm_config_parse(struct vm_config *cfg, int max)
@@ -120,8 +148,7 @@ int vm_config_parse(struct vm_config *cfg, int max)
 				const char *dot;
 				unsigned long k = strtoul(t + 2, &dot, 10);
 				if (*dot == '.' && k >= 1 && k <= (unsigned long)n && dot + 1 < end)
-					append_bootarg(&cfg[k - 1], dot + 1,
-					               (size_t)(end - dot - 1));
+					vm_word(&cfg[k - 1], (int)k, dot + 1, end);
 			}
 			t = end;
 		}

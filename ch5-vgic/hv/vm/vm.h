@@ -25,9 +25,13 @@ struct vm_config {
 	const void *image; /* raw S-mode image, loaded at the start of RAM */
 	unsigned long image_size;
 	unsigned long load_offset; /* where in RAM the image goes, and vCPU 0 starts */
-	unsigned long mem;         /* bytes of guest RAM */
+	const void *initrd;        /* vmN.initrd=@ADDR+SIZE: an initial RAM disk, or NULL */
+	unsigned long initrd_size;
+	unsigned long mem; /* bytes of guest RAM */
 	unsigned vcpus;
-	char bootargs[96];
+	/* A Linux command line (console=, earlycon=, its init's words) is longer
+	 * than a test guest's nonce. */
+	char bootargs[256];
 };
 
 struct vm {
@@ -38,6 +42,7 @@ struct vm {
 	struct gstage gs;
 	uint64_t ram_gpa, ram_size;
 	uint64_t fdt_gpa;
+	uint64_t initrd_start, initrd_end; /* GPAs of its initial RAM disk; 0, 0 if none */
 	unsigned nvcpus;
 	struct vcpu vcpus[MAX_VCPUS];
 	struct mmio_region mmio[MAX_MMIO_REGIONS]; /* its devices' windows */

@@ -1,7 +1,7 @@
 /* The guest's device tree describes the machine the guest is given, not
  * the host: its RAM, its vCPUs (whose riscv,isa has no 'h': a guest cannot
  * nest, and no Sstc: its timer is SBI TIME), the host's timebase (the
- * guest reads the same `time`), /chosen with its bootargs and its console,
+ * guest reads the same `time`), /chosen (bootargs, console, initrd),
  * and a node for each device of the guest's machine (vm/vdev.h) with its
  * interrupts; the PLIC's context i is vCPU i's supervisor external
  * interrupt. Built with libfdt's sequential-write API. */
@@ -92,6 +92,11 @@ static int build(struct vm *vm, const char *bootargs, void *buf)
 
 	TRY(fdt_begin_node(buf, "chosen"));
 	TRY(fdt_property_string(buf, "bootargs", bootargs));
+	if (vm->initrd_end) {
+		/* Linux's names (Documentation/devicetree/bindings/chosen.txt) */
+		TRY(fdt_property_u64(buf, "linux,initrd-start", vm->initrd_start));
+		TRY(fdt_property_u64(buf, "linux,initrd-end", vm->initrd_end));
+	}
 	for (unsigned i = 0; i < guest_machine_size; i++) {
 		const struct vdev_slot *slot = &guest_machine[i];
 		if (slot->model->console) {
