@@ -10,7 +10,10 @@
  * earlier entries untouched); so is its initrd (vmN.initrd=@ADDR+SIZE) if
  * it has one, reserved after every image. Every word in a VM's bootargs
  * comes from a token vmN.WORD of the command line with N its number, and
- * none is an initrd= (that word is the hypervisor's).
+ * none is an initrd= (that word is the hypervisor's). From ch6-virtio on,
+ * none is a disk= either (the hypervisor's own setting); the VM's disk
+ * field is terminated, and is empty, "?" (too long) or the value of a
+ * vmN.disk= token.
  *
  * Input: RAM regions (1), per region base (1) and size (1) selectors,
  * reserved regions already there (1), max (1), then the command line. */
@@ -135,8 +138,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t len = strcspn(w, " ");
 			CHECK(len && has_bootarg(cmdline, (unsigned long)i + 1, w, len));
 			CHECK(strncmp(w, "initrd=", 7));
+#if HVLAB_CHAPTER_NUMBER >= 6
+			CHECK(strncmp(w, "disk=", 5));
+#endif
 			w += len + (w[len] == ' ');
 		}
+#if HVLAB_CHAPTER_NUMBER >= 6 /* a VM's disk (ch6-virtio on) */
+		CHECK(memchr(c->disk, '\0', sizeof(c->disk)));
+		if (c->disk[0] && strcmp(c->disk, "?")) {
+			char word[sizeof(c->disk) + 5] = "disk=";
+			strcpy(word + 5, c->disk);
+			CHECK(has_bootarg(cmdline, (unsigned long)i + 1, word, strlen(word)));
+		}
+#endif
 	}
 	int initrds = 0;
 	for (int i = 0; i < n; i++) {

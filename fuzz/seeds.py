@@ -233,9 +233,79 @@ VUART = {
 }
 
 
+# --- virtq: size selector, desc/avail/used placement (mode, offset), the
+# descriptors (placement, length, flags, next), avail.flags, avail.idx
+# step, the ring; steps (kind, argument of 3 bytes).
+VQ_NEXT, VQ_WRITE, VQ_INDIRECT = 1, 2, 4
+POP, PUSH, PUBLISH, REWRITE = 0, 1, 2, 3
+
+
+def place(offset, mode=0):  # mode 0: RAM, 2: the read-only page, 4+: anywhere
+    return u8(mode) + u16(offset)
+
+
+def vdesc(offset, length, flags=0, nxt=0, mode=0):
+    return place(offset, mode) + u16(length) + u8(flags) + u8(nxt)
+
+
+def vstep(kind, arg=0):
+    return u8(kind) + u32(arg)[:3]
+
+
+def virtq(descs, heads, steps, size_sel=2, published=1, avail_flags=0):
+    num = 1 << size_sel
+    descs = descs + [vdesc(0, 0)] * (num - len(descs))
+    heads = heads + [0] * (num - len(heads))
+    return (u8(size_sel) + place(0) + place(0x100) + place(0x200) + b"".join(descs)
+            + u8(avail_flags) + u8(published) + bytes(heads) + b"".join(steps))
+
+
+READ_REQUEST = [vdesc(0x1000, 16, VQ_NEXT, 1), vdesc(0x2000, 512, VQ_WRITE | VQ_NEXT, 2),
+                vdesc(0x3000, 1, VQ_WRITE)]
+VIRTQ = {
+    "one-chain-popped-and-pushed": virtq(READ_REQUEST, [0], [
+        vstep(POP), vstep(PUSH, 513), vstep(PUBLISH, 1), vstep(POP), vstep(PUSH, 1)]),
+    "loop": virtq([vdesc(0x1000, 16, VQ_NEXT, 1), vdesc(0x2000, 16, VQ_NEXT, 0)], [0],
+                  [vstep(POP)]),
+    "writable-in-read-only": virtq([vdesc(0x1000, 16, VQ_NEXT, 1),
+                                    vdesc(0x10, 16, VQ_WRITE, 0, mode=2)], [0], [vstep(POP)]),
+    "indirect": virtq([vdesc(0x1000, 48, VQ_INDIRECT)], [0], [vstep(POP)]),
+    "avail-jump": virtq(READ_REQUEST, [0], [vstep(PUBLISH, 0x10000 | 999), vstep(POP)]),
+    "rewritten-between-pops": virtq(READ_REQUEST, [0, 0], [
+        vstep(POP), vstep(REWRITE, 1) + vdesc(0x2000, 512, VQ_NEXT, 2), vstep(PUBLISH, 1),
+        vstep(POP)], published=1),
+}
+
+
+# --- gpt: mode (1: built), disk sectors, name selector; built: usable
+# range, entries LBA, count, size selector, entries (type, first, length
+# + 8, name), the byte to spoil and its xor.
+def gpt_entry(used, first, length, name_sel):
+    return u8(used) + u8(first) + u8(length + 7) + u8(name_sel)
+
+
+def gpt(entries, name_sel=0, sectors=64, first_usable=34, last_usable=60, count_sel=None,
+        size_sel=0, spoil=(0, 0)):
+    count_sel = len(entries) - 1 if count_sel is None else count_sel
+    return (u8(1) + u8(sectors) + u8(name_sel) + u8(first_usable) + u8(last_usable) + u8(0)
+            + u8(count_sel) + u8(size_sel) + b"".join(entries) + u16(spoil[0]) + u8(spoil[1]))
+
+
+GPT = {
+    "found": gpt([gpt_entry(1, 40, 10, 1), gpt_entry(1, 51, 5, 0)], name_sel=0),
+    "first-of-two-names": gpt([gpt_entry(1, 40, 4, 0), gpt_entry(2, 45, 5, 0)]),
+    "unused-entry-skipped": gpt([gpt_entry(0, 40, 4, 0), gpt_entry(1, 45, 5, 0)]),
+    "outside-usable": gpt([gpt_entry(1, 20, 4, 0)]),
+    "spoiled-entry-crc": gpt([gpt_entry(1, 40, 4, 0)], spoil=(2 * 512 + 40, 1)),
+    "entries-of-512-bytes": gpt([gpt_entry(1, 40, 4, 3), gpt_entry(1, 45, 5, 0)], size_sel=2),
+    "raw-zeros": u8(0) + u8(64) + u8(0),
+}
+
+
 def main():
     for name, seeds in (("decode", DECODE), ("sbi", SBI), ("guest_mem", GUEST_MEM),
-                        ("config", CONFIG), ("vplic", VPLIC), ("vuart", VUART)):
+                        ("config", CONFIG), ("vplic", VPLIC), ("vuart", VUART),
+                         ("virtq", VIRTQ), ("gpt", GPT)):
         directory = os.path.join(HERE, "corpus", name)
         os.makedirs(directory, exist_ok=True)
         for old in os.listdir(directory):

@@ -8,6 +8,8 @@
 #include "arch/csr.h"
 #include "arch/sbi_ecall_interface.h" /* the SBI's numbers */
 #include "regmap/ns16550.h"           /* the emulated UART's registers */
+#include "regmap/virtio_mmio.h"       /* the virtio devices' registers */
+#include "regmap/virtio_ring.h"       /* and their queues */
 
 #define GUEST_MAX_HARTS  8 /* start.S gives each its stack */
 #define GUEST_STACK_SIZE 0x2000
@@ -141,6 +143,64 @@ void catch_on(void);
  * buffer at insn_buffer_address(); returns t0. */
 unsigned long run_insn(uint32_t insn);
 uintptr_t insn_buffer_address(void);
+
+/* virtio-mmio devices (lib/virtio.c): found in the device tree, set up
+ * with the status handshake, split queues of up to VIRTIO_GUEST_QUEUE_SIZE
+ * entries in static memory (a page each), chains submitted and their used
+ * entries polled for. */
+#define VIRTIO_GUEST_QUEUES     2
+#define VIRTIO_GUEST_QUEUE_SIZE 64
+
+struct virtio_queue {
+	uint16_t num;
+	uint16_t next_free; /* the next descriptor virtio_submit uses */
+	uint16_t avail_idx; /* the driver's avail.idx */
+	uint16_t last_used; /* the used entries seen */
+	struct virtq_desc *desc;
+	struct virtq_avail *avail;
+	struct virtq_used *used;
+};
+
+struct virtio_drv {
+	uintptr_t base; /* its registers */
+	unsigned irq;   /* its PLIC source */
+	uint64_t features;
+	struct virtio_queue q[VIRTIO_GUEST_QUEUES];
+};
+
+/* A buffer of a chain: guest-physical address (the guests run without
+ * paging), length, and whether the device writes it. */
+struct virtio_buf {
+	uint64_t addr;
+	uint32_t len;
+	bool write;
+};
+
+uint32_t virtio_read(const struct virtio_drv *d, unsigned offset);
+void virtio_write(const struct virtio_drv *d, unsigned offset, uint32_t value);
+/* The nth (from 0) device with this DeviceID (VIRTIO_ID_*), version 2. */
+bool virtio_find(uint32_t device_id, unsigned nth, struct virtio_drv *d);
+uint64_t virtio_device_features(const struct virtio_drv *d);
+/* Reset, ACKNOWLEDGE, DRIVER, the features, FEATURES_OK: whether the
+ * device kept FEATURES_OK. */
+bool virtio_negotiate(struct virtio_drv *d, uint64_t features);
+/* Queue q with up to `size` entries, made ready: 0, or -1. */
+int virtio_queue_setup(struct virtio_drv *d, unsigned q, unsigned size);
+int virtio_driver_ok(struct virtio_drv *d);
+/* All three: 0 when the device runs with `features` and nqueues queues. */
+int virtio_init(struct virtio_drv *d, uint64_t features, unsigned nqueues);
+/* A chain of n buffers (readable ones first) made available and notified:
+ * its head, or -1. */
+int virtio_submit(struct virtio_drv *d, unsigned q, const struct virtio_buf *bufs, unsigned n);
+/* Puts `head` in the available ring, publishes it, notifies queue q. */
+void virtio_publish(struct virtio_drv *d, unsigned q, uint16_t head);
+/* The next used entry of queue q: 1 (id, len set), 0 when there is none,
+ * -1 when the device named an id beyond the queue. */
+int virtio_poll_used(struct virtio_drv *d, unsigned q, uint32_t *id, uint32_t *len);
+/* Polls until an entry comes: 1; -1 a bad id, -2 the device set
+ * DEVICE_NEEDS_RESET, -3 nothing within timeout_ms. */
+int virtio_wait_used(struct virtio_drv *d, unsigned q, uint32_t *id, uint32_t *len,
+                     uint64_t timeout_ms);
 
 /* Each guest provides guest_main; the SMP ones guest_secondary too. */
 void guest_main(void);

@@ -29,7 +29,10 @@
  *   vm       vm/vm.c        a VM's state (vm_stop); irq: the console's
  *                           prompt stops VMs from the UART's interrupt
  *   vuart    vdev/vuart.c   a VM's 16550; irq: typed bytes come that way
- *   vplic    vdev/vplic.c   a VM's vPLIC; irq: the vUART raises its line
+ *   virtio   vdev/virtio_mmio.c  an emulated virtio device's registers and
+ *                           queues; irq: the host's disk completes its requests
+ *   vplic    vdev/vplic.c   a VM's vPLIC; irq: the vUART and virtio devices
+ *                           raise their lines
  *   sched    vm/sched.c     the vCPUs' run states; irq: under vm and vplic
  *   vms      vm/vm.c        the VM slots                      } leaves: they
  *   vm_fdt   vm/vm_fdt.c    the buffer for guest device trees } take no

@@ -93,11 +93,23 @@ static void append_bootarg(struct vm_config *c, const char *arg, size_t len)
 	c->bootargs[n + len] = '\0';
 }
 
-/* vmN.WORD: initrd= is the hypervisor's, any other word goes to the guest. */
+/* vmN.WORD: initrd= and disk= are the hypervisor's settings, which go into
+ * fields of the VM's configuration; any other word goes to the guest. */
 static void vm_word(struct vm_config *c, int id, const char *word, const char *end)
 {
+	size_t len = (size_t)(end - word);
+	if (len >= 5 && !strncmp(word, "disk=", 5)) {
+		if (len - 5 >= sizeof(c->disk)) {
+			printf("vm%d: disk=%.*s too long\n", id, (int)(len - 5), word + 5);
+			memcpy(c->disk, "?", 2); /* refused when the VM is created */
+			return;
+		}
+		memcpy(c->disk, word + 5, len - 5);
+		c->disk[len - 5] = '\0';
+		return;
+	}
 	if (strncmp(word, "initrd=", 7)) {
-		append_bootarg(c, word, (size_t)(end - word));
+		append_bootarg(c, word, len);
 		return;
 	}
 	if (c->initrd)

@@ -150,6 +150,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	vm->ram_gpa = GUEST_RAM_GPA;
 	vm->ram_size = cfg->mem;
 	vm->nvcpus = cfg->vcpus;
+	vm->config = cfg;
 
 	if (gstage_create(&vm->gs, (uint16_t)vm->id) ||
 	    gstage_map_alloc(&vm->gs, vm->ram_gpa, vm->ram_size, PTE_R | PTE_W | PTE_X)) {

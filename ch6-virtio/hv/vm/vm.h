@@ -32,6 +32,9 @@ struct vm_config {
 	/* A Linux command line (console=, earlycon=, its init's words) is longer
 	 * than a test guest's nonce. */
 	char bootargs[256];
+	/* vmN.disk=: its virtio disk, a slice of the host's (vdev/vblk.c
+	 * parses it); empty: none. Not in the bootargs. */
+	char disk[64];
 };
 
 struct vm {
@@ -44,6 +47,7 @@ struct vm {
 	uint64_t fdt_gpa;
 	uint64_t initrd_start, initrd_end; /* GPAs of its initial RAM disk; 0, 0 if none */
 	unsigned nvcpus;
+	const struct vm_config *config; /* what it was created from (vdev/ reads it) */
 	struct vcpu vcpus[MAX_VCPUS];
 	struct mmio_region mmio[MAX_MMIO_REGIONS]; /* its devices' windows */
 	int nmmio;
