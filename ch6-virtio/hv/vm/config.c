@@ -93,15 +93,14 @@ static void append_bootarg(struct vm_config *c, const char *arg, size_t len)
 	c->bootargs[n + len] = '\0';
 }
 
-/* vmN.WORD: initrd=, disk= and mac= are the hypervisor's (fields of the
- * VM's configuration, not in its bootargs), any other word goes to the
- * guest. */
+/* vmN.WORD: initrd=, disk= and mac= are the hypervisor's settings, which go
+ * into fields of the VM's configuration; any other word goes to the guest. */
 static void vm_word(struct vm_config *c, int id, const char *word, const char *end)
 {
 	size_t len = (size_t)(end - word);
 	if (len >= 5 && !strncmp(word, "disk=", 5)) {
 		if (len - 5 >= sizeof(c->disk)) {
-			printf("vm %s: disk=%.*s too long\n", c->name, (int)(len - 5), word + 5);
+			printf("vm%d: disk=%.*s too long\n", id, (int)(len - 5), word + 5);
 			memcpy(c->disk, "?", 2); /* refused when the VM is created */
 			return;
 		}
@@ -111,7 +110,7 @@ static void vm_word(struct vm_config *c, int id, const char *word, const char *e
 	}
 	if (len >= 4 && !strncmp(word, "mac=", 4)) {
 		if (len - 4 >= sizeof(c->mac)) {
-			printf("vm %s: mac=%.*s too long\n", c->name, (int)(len - 4), word + 4);
+			printf("vm%d: mac=%.*s too long\n", id, (int)(len - 4), word + 4);
 			memcpy(c->mac, "?", 2); /* refused when the VM is created */
 			return;
 		}
