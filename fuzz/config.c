@@ -11,9 +11,9 @@
  * it has one, reserved after every image. Every word in a VM's bootargs
  * comes from a token vmN.WORD of the command line with N its number, and
  * none is an initrd= (that word is the hypervisor's). From ch6-virtio on,
- * none is a disk= either (the hypervisor's own setting); the VM's disk
- * field is terminated, and is empty, "?" (too long) or the value of a
- * vmN.disk= token.
+ * none is a disk= or a mac= either (the hypervisor's own settings); the
+ * VM's disk and mac fields are terminated, and each is empty, "?" (too
+ * long) or the value of a vmN.disk= (vmN.mac=) token.
  *
  * Input: RAM regions (1), per region base (1) and size (1) selectors,
  * reserved regions already there (1), max (1), then the command line. */
@@ -139,15 +139,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(len && has_bootarg(cmdline, (unsigned long)i + 1, w, len));
 			CHECK(strncmp(w, "initrd=", 7));
 #if HVLAB_CHAPTER_NUMBER >= 6
-			CHECK(strncmp(w, "disk=", 5));
+			CHECK(strncmp(w, "disk=", 5) && strncmp(w, "mac=", 4));
 #endif
 			w += len + (w[len] == ' ');
 		}
-#if HVLAB_CHAPTER_NUMBER >= 6 /* a VM's disk (ch6-virtio on) */
+#if HVLAB_CHAPTER_NUMBER >= 6 /* a VM's disk and address (ch6-virtio on) */
 		CHECK(memchr(c->disk, '\0', sizeof(c->disk)));
 		if (c->disk[0] && strcmp(c->disk, "?")) {
 			char word[sizeof(c->disk) + 5] = "disk=";
 			strcpy(word + 5, c->disk);
+			CHECK(has_bootarg(cmdline, (unsigned long)i + 1, word, strlen(word)));
+		}
+		CHECK(memchr(c->mac, '\0', sizeof(c->mac)));
+		if (c->mac[0] && strcmp(c->mac, "?")) {
+			char word[sizeof(c->mac) + 4] = "mac=";
+			strcpy(word + 4, c->mac);
 			CHECK(has_bootarg(cmdline, (unsigned long)i + 1, word, strlen(word)));
 		}
 #endif

@@ -187,6 +187,8 @@ CONFIG = {
         f"vm1.key{i}=value{i}" for i in range(12))),
     "too-many": config(" ".join("vm=hello" for _ in range(10)), max_vms=3),
     "odd-tokens": config("vm= vm=:16M vm=hello: vm0.x=1 vm9.y=2 vm1. vm1x.z vm01.w=1  vm=@+ "),
+    "macs": config("vm=hello vm=echo vm1.mac=02:68:76:00:00:09 vm2.mac=02:68:76:00:00:09:00 "
+                   "vm2.mac= vm1.macx=1"),
 }
 
 
@@ -302,10 +304,43 @@ GPT = {
 }
 
 
+# --- vswitch: VM ports (bit 7: a host NIC), then steps: 0 a frame (port,
+# length, destination, source, fill), 1 receive buffers (port, count,
+# size), 2 the uplink's ring full (flag), 3 a VM stops (port).
+BCAST, MCAST, VM1, VM2, VM3, SLIRP = 0, 1, 3, 4, 5, 7
+NIC = 0x80
+
+
+def frame(port, length, dst, src, fill=0):
+    def mac(sel):
+        return u8(sel) if isinstance(sel, int) else u8(0xFF) + bytes(sel)
+    return u8(0) + u8(port) + u16(length) + mac(dst) + mac(src) + u8(fill)
+
+
+def buffers(port, count, size=1526):
+    return u8(1) + u8(port - 1) + u8(count) + u16(size)
+
+
+VSWITCH = {
+    "learn-then-unicast": u8(2 | NIC) + buffers(1, 7) + buffers(2, 7) + buffers(3, 7)
+    + frame(1, 60, BCAST, VM1) + frame(2, 60, BCAST, VM2) + frame(1, 1514, VM2, VM1, 5)
+    + frame(2, 1514, VM1, VM2, 6) + frame(3, 100, VM1, VM3) + frame(0, 42, BCAST, SLIRP)
+    + frame(1, 42, SLIRP, VM1),
+    "queue-fills-then-drains": u8(1) + b"".join(frame(1, 200 + i, BCAST, VM1, i) for i in range(70))
+    + buffers(2, 7) + buffers(2, 7, 20) + buffers(2, 7) + frame(1, 64, VM2, VM1),
+    "odd-lengths-and-sources": u8(3 | NIC) + frame(1, 13, BCAST, VM1) + frame(1, 1515, BCAST, VM1)
+    + frame(2, 60, BCAST, MCAST) + frame(2, 60, VM2, VM2) + u8(2) + u8(1)
+    + frame(3, 60, BCAST, VM3) + u8(3) + u8(1) + frame(3, 60, BCAST, VM3),
+    "table-overflows": u8(2) + b"".join(frame(1, 60, BCAST, [2, 0, 0, 0, i >> 8, i & 0xFF])
+                                        for i in range(80))
+    + buffers(2, 7) + frame(2, 60, [2, 0, 0, 0, 0, 1], VM2) + frame(2, 60, [2, 0, 0, 0, 0, 79], VM2),
+}
+
+
 def main():
     for name, seeds in (("decode", DECODE), ("sbi", SBI), ("guest_mem", GUEST_MEM),
                         ("config", CONFIG), ("vplic", VPLIC), ("vuart", VUART),
-                         ("virtq", VIRTQ), ("gpt", GPT)):
+                        ("virtq", VIRTQ), ("gpt", GPT), ("vswitch", VSWITCH)):
         directory = os.path.join(HERE, "corpus", name)
         os.makedirs(directory, exist_ok=True)
         for old in os.listdir(directory):

@@ -11,6 +11,9 @@ highest chapter that has the bench guest (guest/bench.c) and reports:
   - from ch5 on, from an interrupt to the guest's handler: its timer's
     (Sstc's vstimecmp, and the host timer with hvip.VSTIP) and its UART's
     for a byte typed on the console;
+  - from ch6 on, a full-size frame from one VM to another through the
+    switch, from the sender's kick to its used entry, and the bytes per
+    thousand instructions of 64 such frames back to back;
   - from ch6 on (guest/benchio.c), the disk's figures: a 4 KiB virtio-blk
     read from the guest's QueueNotify write to its used entry seen, and
     bytes per thousand instructions of 1 MiB read in 64 KiB and in 4 KiB
@@ -175,6 +178,29 @@ def main() -> None:
     virtio_rows = []
     if (chapter / "guest" / "benchio.c").exists():
         results["virtio"], virtio_rows = virtio_disk(chapter)
+    net_rows = []
+    if (chapter / "guest" / "vnet.c").exists():
+        # Two VMs on one hart, the switch between them (guest/vnet.c's
+        # bench and sink): the sender's transmit exit delivers the frame
+        # into the sink's receive buffer before it returns.
+        sys.path.insert(0, str(ROOT / "grader"))
+        from virtio import MODERN, net_args
+        net = run(chapter, "vm=vnet vm1.role=bench vm1.frames=64 vm=vnet vm2.role=sink "
+                  "selftest=off", extra=MODERN + net_args())
+        m = re.search(r"bench: (\d+)-byte frame to another VM, kick to used entry: min (\d+)", net)
+        bulk = re.search(r"bench: (\d+) frames of (\d+) bytes to another VM in (\d+) instructions",
+                         net)
+        if not m or not bulk or not re.search(r"sink: 80 BULK checked, 0 bad", net):
+            sys.exit(f"bench: the network bench did not finish:\n{net[-2000:]}")
+        results["vm_to_vm_frame_kick_to_used"] = int(m[2])
+        results["vm_to_vm_bytes_per_kinstr"] = round(
+            int(bulk[1]) * int(bulk[2]) * 1000 / int(bulk[3]), 1)
+        net_rows = [
+            (f"a {m[1]}-byte frame to another VM, guest kick to used entry",
+             results["vm_to_vm_frame_kick_to_used"]),
+            (f"VM-to-VM frames of {bulk[2]} bytes, bytes per 1000 instructions",
+             results["vm_to_vm_bytes_per_kinstr"]),
+        ]
 
     elf = chapter / "build" / "hv.elf"
     results["hypervisor_image_bytes"] = symbol(elf, "__image_end") - symbol(elf, "__image_start")
@@ -195,6 +221,7 @@ def main() -> None:
         ("MMIO read round trip (instructions)", results["mmio_read_roundtrip"]),
         ("hypervisor entry to first guest instruction", results["boot_to_first_guest_instruction"]),
         *irq_rows,
+        *net_rows,
         ("hypervisor image (bytes)", results["hypervisor_image_bytes"]),
         ("hypervisor text (bytes)", results["hypervisor_text_bytes"]),
         ("bench guest image (bytes)", results["bench_guest_image_bytes"]),

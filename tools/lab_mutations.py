@@ -215,4 +215,12 @@ MUTATIONS = [
              "a read's data length counts the status byte",
              "in ? c->write_len - 1 : c->read_len", "in ? c->write_len : c->read_len",
              catch="test_vblk_reads_its_slice"),
+    Mutation(6, "hv/vdev/vswitch.c", "the switch's forwarding decision",
+             "a learned unicast destination flooded like an unknown one",
+             "return 1u << port;", "return others;",
+             catch="test_vms_exchange_frames_through_the_switch"),
+    Mutation(6, "hv/vdev/vswitch.c", "the switch's forwarding decision",
+             "broadcasts sent back to their sender too",
+             "uint32_t others = sw->attached & ~(1u << src);", "uint32_t others = sw->attached;",
+             catch="test_vms_exchange_frames_through_the_switch"),
 ]

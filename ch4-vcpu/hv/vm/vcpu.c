@@ -20,6 +20,12 @@ void vcpu_reset(struct vcpu *v, unsigned long pc, unsigned long a0, unsigned lon
 	memset(&v->ctx.regs, 0, sizeof(v->ctx.regs));
 	memset(&v->vs, 0, sizeof(v->vs));
 	memset(&v->fp, 0, sizeof(v->fp));
+	/* As firmware leaves it for an S-mode kernel (OpenSBI enables every
+	 * counter): the guest's programs may read time and instret (hcounteren
+	 * lets the VM have those two), which Linux's vDSO does with rdtime and
+	 * never enables itself without the SBI PMU extension (scounteren's
+	 * bits are hcounteren's). */
+	v->vs.scounteren = HCOUNTEREN_TM | HCOUNTEREN_IR;
 	v->ctx.regs[REG_A0] = a0;
 	v->ctx.regs[REG_A1] = a1;
 	v->ctx.sepc = pc;

@@ -37,6 +37,9 @@
  *   vms      vm/vm.c        the VM slots                      } leaves: they
  *   vm_fdt   vm/vm_fdt.c    the buffer for guest device trees } take no
  *   frames   mm/frame.c     the frame allocator               } other lock
+ *   vswitch  vdev/vswitch.c the switch's learned addresses    } (vswitch:
+ *                           irq, the uplink's frames come from the host
+ *                           NIC's interrupt)
  *   hblk     dev/virtio_blk.c  the host disk's ring, request slots and
  *                           waiting requests; irq: its completions, whose
  *                           done() runs after the lock is released; a leaf

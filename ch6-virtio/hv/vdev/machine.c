@@ -5,6 +5,7 @@
  * them up in this order (the vPLIC first: the others' interrupts go to
  * it), and the guest's device tree lists them in this order. */
 #include "vdev/vblk.h"
+#include "vdev/vnet.h"
 #include "vdev/vplic.h"
 #include "vdev/vtestdev.h"
 #include "vdev/vuart.h"
@@ -17,6 +18,7 @@ const struct vdev_slot guest_machine[] = {
 	{"serial",                0x10000000,  VUART_SIZE,     10,  &vuart_model},
 	{"test",                  0x10100000,  VTESTDEV_SIZE,  1,   &vtestdev_model},
 	{"virtio_mmio",           0x10001000,  VIRTIO_MMIO_SIZE, 16, &vblk_model},
+	{"virtio_mmio",           0x10002000,  VIRTIO_MMIO_SIZE, 17, &vnet_model},
 };
 /* clang-format on */
 const unsigned guest_machine_size = sizeof(guest_machine) / sizeof(guest_machine[0]);

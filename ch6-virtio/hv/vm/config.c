@@ -93,8 +93,8 @@ static void append_bootarg(struct vm_config *c, const char *arg, size_t len)
 	c->bootargs[n + len] = '\0';
 }
 
-/* vmN.WORD: initrd= and disk= are the hypervisor's settings, which go into
- * fields of the VM's configuration; any other word goes to the guest. */
+/* vmN.WORD: initrd=, disk= and mac= are the hypervisor's settings, which go
+ * into fields of the VM's configuration; any other word goes to the guest. */
 static void vm_word(struct vm_config *c, int id, const char *word, const char *end)
 {
 	size_t len = (size_t)(end - word);
@@ -106,6 +106,16 @@ static void vm_word(struct vm_config *c, int id, const char *word, const char *e
 		}
 		memcpy(c->disk, word + 5, len - 5);
 		c->disk[len - 5] = '\0';
+		return;
+	}
+	if (len >= 4 && !strncmp(word, "mac=", 4)) {
+		if (len - 4 >= sizeof(c->mac)) {
+			printf("vm%d: mac=%.*s too long\n", id, (int)(len - 4), word + 4);
+			memcpy(c->mac, "?", 2); /* refused when the VM is created */
+			return;
+		}
+		memcpy(c->mac, word + 4, len - 4);
+		c->mac[len - 4] = '\0';
 		return;
 	}
 	if (strncmp(word, "initrd=", 7)) {

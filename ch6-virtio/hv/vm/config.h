@@ -5,6 +5,7 @@
  *   vmN.initrd=@ADDR+SIZE      the N-th VM's initial RAM disk, staged in host memory
  *                              by QEMU's loader (for the hypervisor: not in the bootargs)
  *   vmN.disk=SLICE             the N-th VM's virtio disk (vdev/vblk.h; not in the bootargs)
+ *   vmN.mac=XX:XX:XX:XX:XX:XX  its virtio-net address (vdev/vnet.h; not in the bootargs)
  *
  * IMAGE is the name of a guest built into the hypervisor (guest/ in this
  * chapter: `make run APPEND="vm=hello"`), or @ADDR+SIZE for a raw image that

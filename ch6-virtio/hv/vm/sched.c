@@ -37,6 +37,7 @@
 #include "boot/poweroff.h"
 #include "boot/smp.h"
 #include "dev/virtio.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "vm/hart_init.h"
@@ -55,6 +56,7 @@ static volatile uint64_t timerq_first = ~0UL;
 static volatile bool started;
 static uint64_t time_limit;
 static volatile int finishing;
+static void (*finish_reports[SCHED_FINISH_REPORTS])(void);
 
 #define SLOTS (MAX_VMS * MAX_VCPUS)
 
@@ -387,8 +389,22 @@ static void finish(void)
 		       exits);
 	}
 	virtio_report(); /* the host's disk and NIC */
+	for (int i = 0; i < SCHED_FINISH_REPORTS; i++)
+		if (finish_reports[i])
+			finish_reports[i]();
 	printf("all VMs stopped, %d failed\n", failed);
 	poweroff(failed != 0);
+}
+
+void sched_at_finish(void (*report)(void))
+{
+	for (int i = 0; i < SCHED_FINISH_REPORTS; i++) {
+		if (!finish_reports[i]) {
+			finish_reports[i] = report;
+			return;
+		}
+	}
+	panic("more than %d end-of-run reports", SCHED_FINISH_REPORTS);
 }
 
 static void stop_all_at_limit(void)

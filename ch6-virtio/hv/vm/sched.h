@@ -37,5 +37,9 @@ void sched_timer_interrupt(void);
 /* Sets this hart's timer for the first event it must act on (after the
  * running vCPU changed its deadline, say). */
 void sched_arm_timer(void);
+/* `report` runs once every VM has stopped, before the machine powers off:
+ * a device's counters, say (at most SCHED_FINISH_REPORTS of them). */
+#define SCHED_FINISH_REPORTS 4
+void sched_at_finish(void (*report)(void));
 
 #endif

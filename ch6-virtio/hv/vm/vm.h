@@ -35,6 +35,9 @@ struct vm_config {
 	/* vmN.disk=: its virtio disk, a slice of the host's (vdev/vblk.c
 	 * parses it); empty: none. Not in the bootargs. */
 	char disk[64];
+	/* vmN.mac=: its virtio-net address, 6 hex bytes with colons
+	 * (vdev/vnet.c parses it); empty: derived from its id. */
+	char mac[18];
 };
 
 struct vm {
