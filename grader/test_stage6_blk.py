@@ -81,6 +81,10 @@ def check_read(run, n: int, nonce: int, base: int, start: int, count: int) -> No
     out = vm_text(run, n)
     m = re.search(rf"vblk: read {start}\+{count}: (.*)", out)
     assert m, f"vm{n} did not read {start}+{count}:\n{out}"
+    # The guest checks every answer's used length (the chain's writable
+    # bytes, status byte included: QEMU's in_len) and prints what differs.
+    wrong = re.findall(r"vblk: .*: used length \d+, \d+ expected", out)
+    assert not wrong, f"vm{n}: used lengths not the chain's writable bytes: {wrong}"
     want = expected_sum(nonce, base + start, count)
     assert m[1] == f"ok, checksum {want:#x}", (
         f"vm{n} read its sectors {start}+{count} (host {base + start}+{count}): {m[1]}, "

@@ -41,7 +41,6 @@ struct vblk;
 /* A request of the guest's, taken from the queue, on its way. */
 struct vblk_slot {
 	bool busy;
-	unsigned epoch; /* the queue's, when taken: a reset since drops it */
 	struct vblk *dev;
 	struct virtq_chain chain;
 	uint32_t type;
