@@ -249,6 +249,37 @@ int vblk_parse_slice(const char *spec, uint64_t *start, uint64_t *size, char *pa
 	return *p ? -1 : 0;
 }
 
+/* Whether b's slice is writable and covers sectors of the GPT that `part`
+ * (a part= slice) found: those outside its usable range. */
+static bool covers_gpt(const struct vblk *b, const struct vblk *part)
+{
+	return !b->read_only && b->sectors &&
+	       (b->start < part->gpt_first || b->start + b->sectors - 1 > part->gpt_last);
+}
+
+/* Whether b's slice may sit beside the other VMs' (vdev/vblk.h): NULL, or
+ * why not. VMs are created one at a time, on the boot hart. */
+static const char *slice_conflict(const struct vm *vm, const struct vblk *b, int *other)
+{
+	for (int i = 0; i < MAX_VMS; i++) {
+		struct vm *o = &vms[i];
+		const struct vblk *ob =
+		    o != vm && o->state != VM_FREE ? vdev_state(o, &vblk_model) : NULL;
+		if (!ob || !ob->vio.device_id)
+			continue;
+		*other = o->id;
+		if ((!b->read_only || !ob->read_only) && b->start < ob->start + ob->sectors &&
+		    ob->start < b->start + b->sectors)
+			return "intersects the slice of vm%d, and not both read-only";
+		if (b->by_part && covers_gpt(ob, b))
+			return "a GPT partition, while vm%d's writable slice covers the GPT";
+		if (ob->by_part && covers_gpt(b, ob))
+			return "writable and covers the GPT's sectors, which vm%d's part= relies "
+			       "on";
+	}
+	return NULL;
+}
+
 /* The slice of `spec` on the host disk, in sectors. 0, or -1 with the
  * reason printed. */
 static int find_slice(struct vm *vm, const char *spec, struct vblk *b)
@@ -268,10 +299,12 @@ static int find_slice(struct vm *vm, const char *spec, struct vblk *b)
 	uint64_t capacity = hblk_capacity();
 	if (part[0]) {
 		const char *why;
-		if (gpt_find(hblk_read_sync, capacity, part, &b->start, &b->sectors, &why)) {
+		if (gpt_find(hblk_read_sync, capacity, part, &b->start, &b->sectors, &b->gpt_first,
+		             &b->gpt_last, &why)) {
 			printf("vm %s: disk=%s: %s\n", vm->name, spec, why);
 			return -1;
 		}
+		b->by_part = true;
 	} else {
 		b->start = start / SECTOR;
 		b->sectors = size / SECTOR;
@@ -282,6 +315,14 @@ static int find_slice(struct vm *vm, const char *spec, struct vblk *b)
 		}
 	}
 	b->read_only |= hblk_read_only();
+	int other = 0;
+	const char *conflict = slice_conflict(vm, b, &other);
+	if (conflict) {
+		printf("vm %s: disk=%s: ", vm->name, spec);
+		printf(conflict, other);
+		printf("\n");
+		return -1;
+	}
 	return 0;
 }
 
