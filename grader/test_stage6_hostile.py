@@ -23,7 +23,8 @@ import re
 
 import pytest
 
-from guests import stopped, vm_text
+from benign import assert_fair_share, benign_args, check_benign
+from guests import stop_reason, stopped, vm_text
 from test_stage6_blk import DISK_SECTORS, assert_image, check_read, vblk_args
 from virtio import MODERN, disk_args, make_disk
 
@@ -85,4 +86,61 @@ def test_hostile_chains_stop_only_their_device(chapter, boot, tmp_path, group):
     assert not re.search(r"^\[hv\] vm2 virtio-blk: needs reset", run.output, re.M), (
         "the other VM's device failed")
     assert "all VMs stopped, 0 failed" in run.output
+    assert_image(img, nonce)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("harts", [1, 2])
+def test_republishing_vcpu_cannot_hold_a_hart(chapter, boot, tmp_path, harts):
+    """A two-vCPU VM whose vCPU 1 publishes chains that the device answers
+    at once (GET_ID) without end, while vCPU 0 notifies as fast as it can,
+    beside a benign VM, on one hart and on two (where vCPU 1 publishes while
+    the other hart is in the device): a notification takes only the
+    chains published before it (avail.idx read once), so the hypervisor
+    returns to its scheduler, the benign VM keeps a fair share of the hart
+    (its own run clock and the hypervisor's slice counts, relative to the
+    racing vCPUs'), every chain published is given back, and the device
+    never fails."""
+    ms = 1000
+    nonce = random.getrandbits(64)
+    img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
+    run = boot(mem="256M", smp=harts, extra=MODERN + disk_args(img),
+               append=f"tick_hz=100 vm=virtiorace:64M:2 vm1.disk=1M+1M vm1.mode=republish "
+                      f"vm1.ms={ms} {benign_args(2, nonce, ms)} run_ms=20000")
+    run.wait_exit(90)
+    out = vm_text(run, 1)
+    m = re.search(r"virtiorace: republish: (\d+) notifies, (\d+) published, all used (\w+), "
+                  r"device (\w+), vcpu 0 ran (\d+) us, vcpu 1 ran (\d+) us", out)
+    assert m, f"the racing VM did not report (stopped: {stop_reason(run, 1)}):\n{out}"
+    assert int(m[1]) > 0 and int(m[2]) > 0, f"no race: {m[0]}"
+    assert m[3] == "yes", f"chains published and never given back: {m[0]}"
+    assert m[4] == "ok", "the device failed a correct queue"
+    assert "virtiorace: done" in out
+    benign = check_benign(run, 2, nonce)
+    assert_fair_share(run, 2, benign, 1, 2, [int(m[5]), int(m[6])])
+    assert_image(img, nonce)
+
+
+@pytest.mark.points(1)
+def test_reset_with_reads_in_flight_leaves_memory_alone(chapter, boot, tmp_path):
+    """Large reads (several host requests each) made available, then at
+    once a device reset, and again a QueueReady 0: the guest poisons the
+    buffers, the status bytes and the used ring right after and finds them
+    poisoned half a second later, when the host disk has long finished (the
+    hypervisor drops what completes for a queue reset since: a chain
+    carries its queue's epoch); then the device set up again serves a
+    read."""
+    nonce = random.getrandbits(64)
+    img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
+    run = boot(mem="256M", smp=2, extra=MODERN + disk_args(img),
+               append="vm=virtiorace vm1.disk=1M+2M vm1.mode=reset")
+    run.wait_clean_exit(60)
+    out = vm_text(run, 1)
+    for what in ("reset", "QueueReady 0"):
+        m = re.search(rf"virtiorace: {what} with reads in flight: memory untouched (\w+), "
+                      r"a read after it: status (-?\d+)", out)
+        assert m, f"{what}: no report:\n{out}"
+        assert m[1] == "yes", f"{what}: the reads in flight reached the guest's memory after it"
+        assert m[2] == "0", f"{what}: the device did not serve a read after it ({m[2]})"
+    assert "virtiorace: done" in out
     assert_image(img, nonce)
