@@ -14,6 +14,13 @@ a configuration-change interrupt when the driver was running) and serve a
 correct request once the guest resets the device; the hostile VM is not
 stopped, and a second VM beside it reads its own slice of the disk with
 the right checksum. Nothing may panic, and the image must be unchanged.
+
+guest/virtiorace.c races the device instead: a vCPU that keeps publishing
+chains while another notifies (one notification takes only the chains
+published before it, so no hart is held and a benign VM keeps its share),
+a reset or QueueReady 0 while large reads are on the host disk (nothing of
+them reaches the guest's memory after it), and a guest that fails and
+resets its device in a loop (a few reports printed, the rest counted).
 """
 
 from __future__ import annotations
@@ -143,4 +150,31 @@ def test_reset_with_reads_in_flight_leaves_memory_alone(chapter, boot, tmp_path)
         assert m[1] == "yes", f"{what}: the reads in flight reached the guest's memory after it"
         assert m[2] == "0", f"{what}: the device did not serve a read after it ({m[2]})"
     assert "virtiorace: done" in out
+    assert_image(img, nonce)
+
+
+@pytest.mark.points(1)
+def test_failure_loop_does_not_flood_the_console(chapter, boot, tmp_path):
+    """A driver that breaks its queue and resets the device, 200 times over:
+    each time the device goes DEVICE_NEEDS_RESET, but the hypervisor prints
+    only the first few reports (16: the console is written under the
+    device's irq lock) and the number of the others at the end of the run,
+    and a VM beside it reads its slice."""
+    nonce = random.getrandbits(64)
+    img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
+    base, rounds = 4096, 200
+    run = boot(mem="256M", smp=2, extra=MODERN + disk_args(img),
+               append=f"vm=virtiorace vm1.disk=1M+1M vm1.mode=failloop vm1.rounds={rounds} "
+                      + vblk_args(2, f"{base * 512}+1M", nonce, base, "read=0+2048"))
+    run.wait_clean_exit(90)
+    out = vm_text(run, 1)
+    assert f"virtiorace: failloop: {rounds} rounds, {rounds} failures seen" in out, (
+        f"the device did not fail every round:\n{out}")
+    printed = re.findall(r"^\[hv\] vm1 virtio-blk: needs reset: ", run.output, re.M)
+    assert 0 < len(printed) <= 16, f"{len(printed)} needs-reset reports printed"
+    m = re.search(r"^\[hv\] vm1 virtio: (\d+) more needs-reset reports not printed$",
+                  run.output, re.M)
+    assert m and int(m[1]) == rounds - len(printed), (
+        f"the reports not printed not counted: {m and m[0]}")
+    check_read(run, 2, nonce, base, 0, 2048)
     assert_image(img, nonce)

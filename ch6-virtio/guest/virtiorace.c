@@ -14,7 +14,11 @@
  *              status bytes and the used ring right after, and checks later
  *              that nothing of those reads reached its memory; then a read
  *              after setting the device up again must work.
- * Bootargs: mode=, ms=. */
+ *   failloop   rounds= times: set the device up, break its queue (a head
+ *              beyond the queue size), see DEVICE_NEEDS_RESET, reset it:
+ *              the hypervisor must print only the first few reports and
+ *              count the rest.
+ * Bootargs: mode=, ms=, rounds=. */
 /* grader: test_stage6_hostile.py parses every line this guest prints */
 #include "guest.h"
 #include "regmap/virtio_blk.h"
@@ -204,6 +208,26 @@ static void reset_while_busy(bool queue_ready)
 	       queue_ready ? "QueueReady 0" : "reset", clean ? "yes" : "no", st);
 }
 
+/* -- failloop ------------------------------------------------------------------- */
+
+static void fail_loop(void)
+{
+	unsigned long rounds = bootarg_ulong("rounds", 200), seen = 0;
+	for (unsigned long i = 0; i < rounds; i++) {
+		if (virtio_init(&dev, dev.features, 1))
+			break;
+		virtio_publish(&dev, 0, dev.q[0].num); /* a head beyond the queue */
+		for (uint64_t end = rdtime() + fdt_timebase() / 1000 * TIMEOUT_MS; rdtime() < end;) {
+			if (virtio_read(&dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
+				seen++;
+				break;
+			}
+		}
+		virtio_write(&dev, VIRTIO_MMIO_STATUS, 0);
+	}
+	printf("virtiorace: failloop: %lu rounds, %lu failures seen\n", rounds, seen);
+}
+
 void guest_main(void)
 {
 	char mode[16] = "republish";
@@ -217,6 +241,8 @@ void guest_main(void)
 	    virtio_device_features(&dev) & (1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_RO);
 	if (!strcmp(mode, "republish")) {
 		republish();
+	} else if (!strcmp(mode, "failloop")) {
+		fail_loop();
 	} else {
 		reset_while_busy(false);
 		reset_while_busy(true);
