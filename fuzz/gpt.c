@@ -13,7 +13,7 @@
  *
  * Input: mode (1), disk sectors (1), name selector (1); raw mode: the
  * sectors' bytes; built mode: header fields (usable range, entries LBA,
- * count, size: 2 each), entries (type (1), first (2), length (2), name
+ * count, size: 2 each), placement (1), entries (type (1), first (2), length (2), name
  * selector (1)), the byte to spoil (2) and its xor (1). */
 #include <string.h>
 

@@ -217,8 +217,10 @@ static void fail_loop(void)
 		if (virtio_init(&dev, dev.features, 1))
 			break;
 		virtio_publish(&dev, 0, dev.q[0].num); /* a head beyond the queue */
-		for (uint64_t end = rdtime() + fdt_timebase() / 1000 * TIMEOUT_MS; rdtime() < end;) {
-			if (virtio_read(&dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
+		for (uint64_t end = rdtime() + fdt_timebase() / 1000 * TIMEOUT_MS;
+		     rdtime() < end;) {
+			if (virtio_read(&dev, VIRTIO_MMIO_STATUS) &
+			    VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
 				seen++;
 				break;
 			}
