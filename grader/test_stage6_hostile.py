@@ -106,8 +106,9 @@ def test_republishing_vcpu_cannot_hold_a_hart(chapter, boot, tmp_path, harts):
     chains published before it (avail.idx read once), so the hypervisor
     returns to its scheduler, the benign VM keeps a fair share of the hart
     (its own run clock and the hypervisor's slice counts, relative to the
-    racing vCPUs'), every chain published is given back, and the device
-    never fails."""
+    racing vCPUs'), no notification gives back more chains than the queue
+    holds (used.idx seen across the QueueNotify write), every chain
+    published is given back, and the device never fails."""
     ms = 1000
     nonce = random.getrandbits(64)
     img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
@@ -122,6 +123,11 @@ def test_republishing_vcpu_cannot_hold_a_hart(chapter, boot, tmp_path, harts):
     assert int(m[1]) > 0 and int(m[2]) > 0, f"no race: {m[0]}"
     assert m[3] == "yes", f"chains published and never given back: {m[0]}"
     assert m[4] == "ok", "the device failed a correct queue"
+    took = re.search(r"virtiorace: republish: at most (\d+) chains taken in one notification, "
+                     r"queue size (\d+)", out)
+    assert took and int(took[1]) <= int(took[2]), (
+        "one notification took chains published after it (avail.idx read again while "
+        f"the other vCPU published): {took and took[0]}")
     assert "virtiorace: done" in out
     benign = check_benign(run, 2, nonce)
     assert_fair_share(run, 2, benign, 1, 2, [int(m[5]), int(m[6])])
