@@ -149,7 +149,9 @@ void virtio_publish(struct virtio_drv *d, unsigned q, uint16_t head)
 	vq->avail->ring[vq->avail_idx % vq->num] = head;
 	asm volatile("fence w, w" ::: "memory"); /* the entry before the index (§2.7.13) */
 	vq->avail->idx = ++vq->avail_idx;
-	asm volatile("fence w, w" ::: "memory");
+	/* The index (a memory write) before the notification (a device
+	 * write): w,o, not w,w, which orders memory writes only. */
+	asm volatile("fence w, o" ::: "memory");
 	virtio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
