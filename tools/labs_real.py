@@ -105,6 +105,29 @@ def make_tree(path: Path, stub) -> Path:
     return path
 
 
+def seed_build(tree: Path, chapter: str, reference: Path) -> None:
+    """A mutant's or a region's tree differs from the reference in one file:
+    its chapter starts from a copy of the reference's build, and make
+    rebuilds what that file changes, not everything. Every file of the tree
+    that is byte for byte the reference's takes the reference's time stamp
+    (older than the reference's build outputs), the changed one keeps its
+    own (newer). The table of built-in guests names the reference's files
+    by absolute path: it is made again."""
+    built = reference / chapter / "build"
+    if not (built / "hv.elf").exists():
+        return
+    for ours in tree.rglob("*"):
+        if "build" in ours.relative_to(tree).parts or ours.is_symlink() or not ours.is_file():
+            continue
+        theirs = reference / ours.relative_to(tree)
+        if theirs.is_file() and theirs.read_bytes() == ours.read_bytes():
+            st = theirs.stat()
+            os.utime(ours, ns=(st.st_atime_ns, st.st_mtime_ns))
+    shutil.copytree(built, tree / chapter / "build", symlinks=True)
+    for stale in (tree / chapter / "build").glob("guest_images.S*"):
+        stale.unlink()
+
+
 def grader_env() -> dict[str, str]:
     """The grader's environment in a generated tree: Debian's files for the
     Linux guest come from the repository's cache (tools/debian_guest.py),
@@ -324,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(Run("handout", c, n, released, exitfirst=bool(clean)))
                     for i, r in enumerate(own[c]):
                         tree = make_tree(work / f"region-{c}-{i}", lambda x, r=r: x == r)
+                        seed_build(tree, c, solved)
                         runs.append(Run("region", c, n, tree, region=r, exitfirst=bool(clean)))
                 if args.no_mutations:
                     continue
@@ -331,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                         not args.mutation or args.mutation in str(x))):
                     tree = make_tree(work / f"mutant-{c}-{i}", lambda r: False)
                     err = apply_mutation(tree, c, m)
+                    seed_build(tree, c, solved)
                     if err:
                         failures.append(f"{c}: mutation '{m}' does not apply: {err}")
                     else:
