@@ -6,13 +6,14 @@
  * A CRC-32 of its own (table-driven, unlike the reader's bitwise one) and
  * a reference lookup say what gpt_find must answer: a partition only when
  * the header and the entry array are valid (signature, sizes, CRC32s,
- * LBAs inside the disk) and the first used entry of that name lies inside
- * the usable range, and then exactly its first sector and size. Reads
- * never go past the disk.
+ * LBAs inside the disk, the usable range after the entry array) and the
+ * first used entry of that name lies inside the usable range and overlaps
+ * no other used entry, and then exactly its first sector and size, and the
+ * usable range. Reads never go past the disk.
  *
  * Input: mode (1), disk sectors (1), name selector (1); raw mode: the
  * sectors' bytes; built mode: header fields (usable range, entries LBA,
- * count, size: 2 each), entries (type (1), first (2), length (2), name
+ * count, size: 2 each), placement (1), entries (type (1), first (2), length (2), name
  * selector (1)), the byte to spoil (2) and its xor (1). */
 #include <string.h>
 
@@ -70,7 +71,7 @@ static uint32_t rd32(const uint8_t *p)
 }
 
 /* The reference: 0 and the partition, or -1. */
-static int model_find(const char *name, uint64_t *first, uint64_t *count)
+static int model_find(const char *name, uint64_t *first, uint64_t *count, uint64_t usable[2])
 {
 	if (disk_sectors < 3)
 		return -1;
@@ -92,13 +93,17 @@ static int model_find(const char *name, uint64_t *first, uint64_t *count)
 	uint64_t bytes = (uint64_t)n * size;
 	if (lba < 2 || lba >= disk_sectors || (bytes + SECTOR - 1) / SECTOR > disk_sectors - lba)
 		return -1;
+	if (first_usable < lba + (bytes + SECTOR - 1) / SECTOR)
+		return -1;
 	const uint8_t *e = disk + lba * SECTOR;
 	int found = -1;
+	uint32_t found_at = 0;
 	for (uint32_t i = 0; i < n && found == -1; i++) {
 		const uint8_t *x = e + (uint64_t)i * size;
 		static const uint8_t zero[16];
 		if (!memcmp(x, zero, 16))
 			continue;
+		found_at = i;
 		size_t len = strlen(name);
 		bool same = len <= 36;
 		for (size_t k = 0; k < 36 && same; k++) {
@@ -118,9 +123,19 @@ static int model_find(const char *name, uint64_t *first, uint64_t *count)
 			found = 0;
 		}
 	}
-	if (crc32(e, bytes) != rd32(h + 88))
+	if (crc32(e, bytes) != rd32(h + 88) || found != 0)
 		return -1;
-	return found == 0 ? 0 : -1;
+	/* No other used entry may share a sector with it. */
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *x = e + (uint64_t)i * size;
+		static const uint8_t zero[16];
+		uint64_t f = rd64(x + 32), l = rd64(x + 40);
+		if (i != found_at && memcmp(x, zero, 16) && f <= *first + *count - 1 && *first <= l)
+			return -1;
+	}
+	usable[0] = first_usable;
+	usable[1] = last_usable;
+	return 0;
 }
 
 static void build(struct input *in)
@@ -134,6 +149,10 @@ static void build(struct input *in)
 	uint64_t first_usable = take8(in) % disk_sectors, last_usable = take8(in) % disk_sectors;
 	uint64_t lba = 2 + take8(in) % 4;
 	uint32_t n = 1 + take8(in) % 16, size = 128u << (take8(in) % 3);
+	/* Mostly a usable range after the entry array, as a valid table has. */
+	uint8_t place = take8(in);
+	if (place & 1)
+		first_usable = lba + ((uint64_t)n * size + SECTOR - 1) / SECTOR + place / 64;
 	memcpy(h + 40, &first_usable, 8);
 	memcpy(h + 48, &last_usable, 8);
 	memcpy(h + 72, &lba, 8);
@@ -177,10 +196,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < disk_sectors * SECTOR && in.size; i++)
 			disk[i] = take8(&in);
 	}
-	uint64_t first = 0, count = 0, want_first = 0, want_count = 0;
+	uint64_t first = 0, count = 0, want_first = 0, want_count = 0, usable[2] = {0, 0};
+	uint64_t want_usable[2] = {0, 0};
 	const char *why = NULL;
-	int r = gpt_find(read_disk, disk_sectors, name, &first, &count, &why);
-	int want = model_find(name, &want_first, &want_count);
+	int r =
+	    gpt_find(read_disk, disk_sectors, name, &first, &count, &usable[0], &usable[1], &why);
+	int want = model_find(name, &want_first, &want_count, want_usable);
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "gpt_find(\"%s\") on %lu sectors: %d, %lu+%lu (%s)\n", name,
 		        (unsigned long)disk_sectors, r, (unsigned long)first, (unsigned long)count,
@@ -188,6 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(r == want);
 	if (r == 0) {
 		CHECK(first == want_first && count == want_count);
+		CHECK(usable[0] == want_usable[0] && usable[1] == want_usable[1]);
 		CHECK(count && first < disk_sectors && count <= disk_sectors - first);
 	} else {
 		CHECK(why != NULL);

@@ -239,7 +239,8 @@ VUART = {
 # descriptors (placement, length, flags, next), avail.flags, avail.idx
 # step, the ring; steps (kind, argument of 3 bytes).
 VQ_NEXT, VQ_WRITE, VQ_INDIRECT = 1, 2, 4
-POP, PUSH, PUBLISH, REWRITE = 0, 1, 2, 3
+POP, PUSH, PUBLISH, REWRITE, AVAIL = 0, 1, 2, 3, 4
+STALE = 0x800000  # PUSH's argument: a chain from before a reset
 
 
 def place(offset, mode=0):  # mode 0: RAM, 2: the read-only page, 4+: anywhere
@@ -266,31 +267,41 @@ READ_REQUEST = [vdesc(0x1000, 16, VQ_NEXT, 1), vdesc(0x2000, 512, VQ_WRITE | VQ_
                 vdesc(0x3000, 1, VQ_WRITE)]
 VIRTQ = {
     "one-chain-popped-and-pushed": virtq(READ_REQUEST, [0], [
-        vstep(POP), vstep(PUSH, 513), vstep(PUBLISH, 1), vstep(POP), vstep(PUSH, 1)]),
+        vstep(AVAIL), vstep(POP), vstep(PUSH, 513), vstep(PUBLISH, 1), vstep(POP),
+        vstep(AVAIL), vstep(POP), vstep(PUSH, 1)]),
     "loop": virtq([vdesc(0x1000, 16, VQ_NEXT, 1), vdesc(0x2000, 16, VQ_NEXT, 0)], [0],
-                  [vstep(POP)]),
+                  [vstep(AVAIL), vstep(POP)]),
     "writable-in-read-only": virtq([vdesc(0x1000, 16, VQ_NEXT, 1),
-                                    vdesc(0x10, 16, VQ_WRITE, 0, mode=2)], [0], [vstep(POP)]),
-    "indirect": virtq([vdesc(0x1000, 48, VQ_INDIRECT)], [0], [vstep(POP)]),
-    "avail-jump": virtq(READ_REQUEST, [0], [vstep(PUBLISH, 0x10000 | 999), vstep(POP)]),
+                                    vdesc(0x10, 16, VQ_WRITE, 0, mode=2)], [0],
+                                   [vstep(AVAIL), vstep(POP)]),
+    "indirect": virtq([vdesc(0x1000, 48, VQ_INDIRECT)], [0], [vstep(AVAIL), vstep(POP)]),
+    "avail-jump": virtq(READ_REQUEST, [0], [vstep(PUBLISH, 0x10000 | 999), vstep(AVAIL),
+                                            vstep(POP)]),
     "rewritten-between-pops": virtq(READ_REQUEST, [0, 0], [
-        vstep(POP), vstep(REWRITE, 1) + vdesc(0x2000, 512, VQ_NEXT, 2), vstep(PUBLISH, 1),
-        vstep(POP)], published=1),
+        vstep(AVAIL), vstep(POP), vstep(REWRITE, 1) + vdesc(0x2000, 512, VQ_NEXT, 2),
+        vstep(PUBLISH, 1), vstep(AVAIL), vstep(POP)], published=1),
+    "published-after-the-read-waits": virtq(READ_REQUEST, [0, 0, 0], [
+        vstep(AVAIL), vstep(PUBLISH, 2), vstep(POP), vstep(POP), vstep(AVAIL), vstep(POP),
+        vstep(POP)]),
+    "stale-chain-refused": virtq(READ_REQUEST, [0], [
+        vstep(AVAIL), vstep(POP), vstep(PUSH, STALE | 513), vstep(PUSH, 513)]),
 }
 
 
 # --- gpt: mode (1: built), disk sectors, name selector; built: usable
-# range, entries LBA, count, size selector, entries (type, first, length
+# range, entries LBA, count, size selector, placement (bit 0: the usable
+# range right after the entry array), entries (type, first, length
 # + 8, name), the byte to spoil and its xor.
 def gpt_entry(used, first, length, name_sel):
     return u8(used) + u8(first) + u8(length + 7) + u8(name_sel)
 
 
 def gpt(entries, name_sel=0, sectors=64, first_usable=34, last_usable=60, count_sel=None,
-        size_sel=0, spoil=(0, 0)):
+        size_sel=0, spoil=(0, 0), place=0):
     count_sel = len(entries) - 1 if count_sel is None else count_sel
     return (u8(1) + u8(sectors) + u8(name_sel) + u8(first_usable) + u8(last_usable) + u8(0)
-            + u8(count_sel) + u8(size_sel) + b"".join(entries) + u16(spoil[0]) + u8(spoil[1]))
+            + u8(count_sel) + u8(size_sel) + u8(place) + b"".join(entries) + u16(spoil[0])
+            + u8(spoil[1]))
 
 
 GPT = {
@@ -300,6 +311,10 @@ GPT = {
     "outside-usable": gpt([gpt_entry(1, 20, 4, 0)]),
     "spoiled-entry-crc": gpt([gpt_entry(1, 40, 4, 0)], spoil=(2 * 512 + 40, 1)),
     "entries-of-512-bytes": gpt([gpt_entry(1, 40, 4, 3), gpt_entry(1, 45, 5, 0)], size_sel=2),
+    "overlaps-another": gpt([gpt_entry(1, 40, 10, 0), gpt_entry(1, 45, 5, 1)]),
+    "touches-another": gpt([gpt_entry(1, 40, 5, 0), gpt_entry(1, 45, 5, 1)]),
+    "usable-over-the-array": gpt([gpt_entry(1, 40, 4, 0)], first_usable=2),
+    "usable-right-after-the-array": gpt([gpt_entry(1, 40, 4, 0)], place=1),
     "raw-zeros": u8(0) + u8(64) + u8(0),
 }
 

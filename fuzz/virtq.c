@@ -12,8 +12,12 @@
  * each pop must give: the same chain (head, buffers in order, readable
  * then writable, lengths), or a refusal when the chain or the index breaks
  * a rule; virtq_check_setup accepts exactly the layouts the model accepts;
- * a push writes exactly the used entry, then used.idx. After a refusal the
- * queue is left alone, as a device that failed does.
+ * a push writes exactly the used entry, then used.idx. Pops take only the
+ * chains that the last virtq_avail counted (avail.idx read once, however
+ * the driver moves it meanwhile); a chain from before a reset (another
+ * epoch) is refused by virtq_push and virtq_chain_write, which then
+ * change nothing. After a refusal the queue is left alone, as a device
+ * that failed does.
  *
  * Input: size selector (1), desc, avail, used placement (3 x 3), the
  * descriptors (num x 7: address mode, offset (2), length (2), flags, next),
@@ -112,14 +116,19 @@ static bool model_setup_ok(const struct virtq *q)
 
 static bool model_walk(const struct virtq *q, struct virtq_chain *c);
 
-/* The reference pop: 1 and the chain at avail.ring[last % num], 0 when
- * none waits, -1 when the index or the chain breaks a rule. */
-static int model_pop(const struct virtq *q, struct virtq_chain *c)
+/* The reference avail read: the chains waiting, -1 when the index jumped. */
+static int model_avail(const struct virtq *q)
 {
 	uint16_t waiting = (uint16_t)(rd16(q->avail + 2) - q->last_avail);
-	if (waiting > q->num - q->in_flight)
-		return -1;
-	if (!waiting)
+	return waiting > q->num - q->in_flight ? -1 : waiting;
+}
+
+/* The reference pop: 1 and the chain at avail.ring[last % num], 0 when
+ * none of those counted at `end` (avail.idx as last read) is left, -1 when
+ * the chain breaks a rule. */
+static int model_pop(const struct virtq *q, uint16_t end, struct virtq_chain *c)
+{
+	if (q->last_avail == end)
 		return 0;
 	return model_walk(q, c) ? 1 : -1;
 }
@@ -198,14 +207,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	uint16_t popped[NUM_MAX * 2];
 	unsigned npopped = 0;
+	uint16_t end = 0; /* avail.idx as the device last read it */
 	while (in.size) {
 		uint8_t kind = take8(&in);
 		uint32_t arg = (uint32_t)take(&in, 3);
-		switch (kind % 4) {
+		switch (kind % 5) {
+		case 4: { /* the device reads avail.idx */
+			struct virtq before = q;
+			int expect = model_avail(&q);
+			int r = virtq_avail(&q, the_vm, &why);
+			CHECK(r == expect);
+			if (r < 0) {
+				CHECK(why != NULL);
+				return 0;
+			}
+			end = (uint16_t)(q.last_avail + r);
+			CHECK(q.last_avail == before.last_avail && q.in_flight == before.in_flight);
+			break;
+		}
 		case 0: { /* the device takes a chain */
 			struct virtq_chain want, got;
 			struct virtq before = q;
-			int expect = model_pop(&q, &want);
+			int expect = model_pop(&q, end, &want);
 			int r = virtq_pop(&q, the_vm, &got, &why);
 			if (getenv("FUZZ_VERBOSE"))
 				fprintf(stderr, "pop: %d (%s), head %u, %u+%u buffers\n", r,
@@ -221,6 +244,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			}
 			CHECK(q.last_avail == (uint16_t)(before.last_avail + 1));
+			CHECK(got.epoch == q.epoch);
 			CHECK(q.in_flight == before.in_flight + 1 && q.in_flight <= q.num);
 			CHECK(got.head == want.head && got.nread == want.nread &&
 			      got.nwrite == want.nwrite && got.read_len == want.read_len &&
@@ -241,7 +265,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1: { /* the device gives one back */
 			struct virtq before = q;
 			uint16_t head = npopped ? popped[(npopped - 1) % (NUM_MAX * 2)] : 0;
-			int r = virtq_push(&q, the_vm, head, arg, &why);
+			struct virtq_chain c = {.head = head, .epoch = q.epoch};
+			if (arg & 0x800000) { /* a chain from before a reset: refused */
+				c.epoch--;
+				c.nwrite = 1;
+				c.buf[0] = (struct virtq_buf){.gpa = RAM_BASE, .len = 8};
+				uint8_t saved[RAM_SIZE];
+				memcpy(saved, ram, sizeof(ram));
+				CHECK(virtq_chain_write(&q, the_vm, &c, 0, "stale!!", 8) == 0);
+				CHECK(virtq_push(&q, the_vm, &c, arg, &why) == 0);
+				CHECK(!memcmp(saved, ram, sizeof(ram)));
+				CHECK(q.in_flight == before.in_flight &&
+				      q.used_idx == before.used_idx);
+				break;
+			}
+			int r = virtq_push(&q, the_vm, &c, arg, &why);
 			if (!before.in_flight) {
 				CHECK(r == -1);
 				break;

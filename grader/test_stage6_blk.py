@@ -75,12 +75,18 @@ def check_transport(run, n: int, sectors: int, read_only: bool) -> None:
     assert m and m[1] == m[2], f"not one interrupt per request: {m and m[0]}"
     assert f"reset: registers cleared yes, a request after it: status {OK}" in out, (
         "a device reset did not clear the registers or left a device that does not work")
+    wrong = re.findall(r"vblk: .*: used length \d+, \d+ expected", out)
+    assert not wrong, f"vm{n}: used lengths not the chain's writable bytes: {wrong}"
 
 
 def check_read(run, n: int, nonce: int, base: int, start: int, count: int) -> None:
     out = vm_text(run, n)
     m = re.search(rf"vblk: read {start}\+{count}: (.*)", out)
     assert m, f"vm{n} did not read {start}+{count}:\n{out}"
+    # The guest checks every answer's used length (the chain's writable
+    # bytes, status byte included: QEMU's in_len) and prints what differs.
+    wrong = re.findall(r"vblk: .*: used length \d+, \d+ expected", out)
+    assert not wrong, f"vm{n}: used lengths not the chain's writable bytes: {wrong}"
     want = expected_sum(nonce, base + start, count)
     assert m[1] == f"ok, checksum {want:#x}", (
         f"vm{n} read its sectors {start}+{count} (host {base + start}+{count}): {m[1]}, "
@@ -246,4 +252,50 @@ def test_gpt_partition_by_name(chapter, boot, tmp_path):
     check_read(run, 1, nonce, b_first, 0, b_size)
     assert re.search(r"vm vblk: disk=part=nosuch:ro: no partition of that name", run.output), (
         "a missing partition not reported")
+    assert img.read_bytes() == before
+
+
+@pytest.mark.points(1)
+def test_overlapping_slices_refused(chapter, boot, tmp_path):
+    """Two VMs' slices may share sectors only when both are read-only, and
+    while a VM's disk is a GPT partition no writable slice may cover the
+    GPT itself: each VM that breaks a rule is not created, with the reason
+    printed, and the others run. Partition boundaries and slices are random:
+    only a check of the actual ranges refuses exactly these."""
+    nonce = random.getrandbits(64)
+    img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
+    a_first = random.randrange(64, 1024)
+    a_last = a_first + random.randrange(100, 1000)
+    b_first = a_last + 1 + random.randrange(0, 500)
+    b_last = b_first + random.randrange(100, 1500)
+    name = "hv-" + "".join(random.choices("abcdefgh", k=6))
+    write_gpt(img, [(name, a_first, a_last), ("hv-other", b_first, b_last)])
+    before = img.read_bytes()
+    inside_a = random.randrange(a_first, a_last)  # a sector of vm1's partition
+    ro_start = b_first + random.randrange(0, 50)
+    specs = {
+        2: (f"{inside_a * SECTOR}+{64 * SECTOR}", "intersects the slice of vm1"),
+        3: (f"0+{32 * SECTOR}", "covers the GPT's sectors, which vm1's part= relies on"),
+        4: (f"{(ro_start + 10) * SECTOR}+{40 * SECTOR}:ro", None),
+        5: (f"{ro_start * SECTOR}+{30 * SECTOR}:ro", None),
+        6: (f"{(ro_start + 5) * SECTOR}+{SECTOR}", "intersects the slice of vm"),
+    }
+    append = vblk_args(1, f"part={name}", nonce, a_first)
+    for n, (disk, _) in specs.items():
+        append += f" vm=vblk vm{n}.disk={disk}"
+    run = boot(mem="512M", smp=2, extra=MODERN + disk_args(img), append=append)
+    run.wait_exit(60)
+    assert f"virtio-blk: host sectors {a_first}+{a_last - a_first + 1}, read-write" in run.output
+    for n, (disk, why) in specs.items():
+        refused = re.search(rf"vm vblk: disk={re.escape(disk)}: (.*)", run.output)
+        if why:
+            assert refused and why in refused[1], (
+                f"vm{n}.disk={disk}: not refused with \"{why}\": "
+                f"{refused[1] if refused else 'created'}")
+        else:
+            assert not refused, f"vm{n}.disk={disk} (read-only beside read-only) refused: " \
+                                f"{refused[1]}"
+    for start, count in ((ro_start + 10, 40), (ro_start, 30)):
+        assert f"virtio-blk: host sectors {start}+{count}, read-only" in run.output, (
+            f"the read-only slice {start}+{count} was not created")
     assert img.read_bytes() == before

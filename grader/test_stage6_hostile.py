@@ -14,6 +14,13 @@ a configuration-change interrupt when the driver was running) and serve a
 correct request once the guest resets the device; the hostile VM is not
 stopped, and a second VM beside it reads its own slice of the disk with
 the right checksum. Nothing may panic, and the image must be unchanged.
+
+guest/virtiorace.c races the device instead: a vCPU that keeps publishing
+chains while another notifies (one notification takes only the chains
+published before it, so no hart is held and a benign VM keeps its share),
+a reset or QueueReady 0 while large reads are on the host disk (nothing of
+them reaches the guest's memory after it), and a guest that fails and
+resets its device in a loop (a few reports printed, the rest counted).
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ import re
 
 import pytest
 
-from guests import stopped, vm_text
+from benign import assert_fair_share, benign_args, check_benign
+from guests import stop_reason, stopped, vm_text
 from test_stage6_blk import DISK_SECTORS, assert_image, check_read, vblk_args
 from virtio import MODERN, disk_args, make_disk
 
@@ -85,4 +93,94 @@ def test_hostile_chains_stop_only_their_device(chapter, boot, tmp_path, group):
     assert not re.search(r"^\[hv\] vm2 virtio-blk: needs reset", run.output, re.M), (
         "the other VM's device failed")
     assert "all VMs stopped, 0 failed" in run.output
+    assert_image(img, nonce)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("harts", [1, 2])
+def test_republishing_vcpu_cannot_hold_a_hart(chapter, boot, tmp_path, harts):
+    """A two-vCPU VM whose vCPU 1 publishes chains that the device answers
+    at once (GET_ID) without end, while vCPU 0 notifies as fast as it can,
+    beside a benign VM, on one hart and on two (where vCPU 1 publishes while
+    the other hart is in the device): a notification takes only the
+    chains published before it (avail.idx read once), so the hypervisor
+    returns to its scheduler, the benign VM keeps a fair share of the hart
+    (its own run clock and the hypervisor's slice counts, relative to the
+    racing vCPUs'), no notification gives back more chains than the queue
+    holds (used.idx seen across the QueueNotify write), every chain
+    published is given back, and the device never fails."""
+    ms = 1000
+    nonce = random.getrandbits(64)
+    img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
+    run = boot(mem="256M", smp=harts, extra=MODERN + disk_args(img),
+               append=f"tick_hz=100 vm=virtiorace:64M:2 vm1.disk=1M+1M vm1.mode=republish "
+                      f"vm1.ms={ms} {benign_args(2, nonce, ms)} run_ms=20000")
+    run.wait_exit(90)
+    out = vm_text(run, 1)
+    m = re.search(r"virtiorace: republish: (\d+) notifies, (\d+) published, all used (\w+), "
+                  r"device (\w+), vcpu 0 ran (\d+) us, vcpu 1 ran (\d+) us", out)
+    assert m, f"the racing VM did not report (stopped: {stop_reason(run, 1)}):\n{out}"
+    assert int(m[1]) > 0 and int(m[2]) > 0, f"no race: {m[0]}"
+    assert m[3] == "yes", f"chains published and never given back: {m[0]}"
+    assert m[4] == "ok", "the device failed a correct queue"
+    took = re.search(r"virtiorace: republish: at most (\d+) chains taken in one notification, "
+                     r"queue size (\d+)", out)
+    assert took and int(took[1]) <= int(took[2]), (
+        "one notification took chains published after it (avail.idx read again while "
+        f"the other vCPU published): {took and took[0]}")
+    assert "virtiorace: done" in out
+    benign = check_benign(run, 2, nonce)
+    assert_fair_share(run, 2, benign, 1, 2, [int(m[5]), int(m[6])])
+    assert_image(img, nonce)
+
+
+@pytest.mark.points(1)
+def test_reset_with_reads_in_flight_leaves_memory_alone(chapter, boot, tmp_path):
+    """Large reads (several host requests each) made available, then at
+    once a device reset, and again a QueueReady 0: the guest poisons the
+    buffers, the status bytes and the used ring right after and finds them
+    poisoned half a second later, when the host disk has long finished (the
+    hypervisor drops what completes for a queue reset since: a chain
+    carries its queue's epoch); then the device set up again serves a
+    read."""
+    nonce = random.getrandbits(64)
+    img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
+    run = boot(mem="256M", smp=2, extra=MODERN + disk_args(img),
+               append="vm=virtiorace vm1.disk=1M+2M vm1.mode=reset")
+    run.wait_clean_exit(60)
+    out = vm_text(run, 1)
+    for what in ("reset", "QueueReady 0"):
+        m = re.search(rf"virtiorace: {what} with reads in flight: memory untouched (\w+), "
+                      r"a read after it: status (-?\d+)", out)
+        assert m, f"{what}: no report:\n{out}"
+        assert m[1] == "yes", f"{what}: the reads in flight reached the guest's memory after it"
+        assert m[2] == "0", f"{what}: the device did not serve a read after it ({m[2]})"
+    assert "virtiorace: done" in out
+    assert_image(img, nonce)
+
+
+@pytest.mark.points(1)
+def test_failure_loop_does_not_flood_the_console(chapter, boot, tmp_path):
+    """A driver that breaks its queue and resets the device, 200 times over:
+    each time the device goes DEVICE_NEEDS_RESET, but the hypervisor prints
+    only the first few reports (16: the console is written under the
+    device's irq lock) and the number of the others at the end of the run,
+    and a VM beside it reads its slice."""
+    nonce = random.getrandbits(64)
+    img = make_disk(tmp_path / "disk.img", nonce, DISK_SECTORS)
+    base, rounds = 4096, 200
+    run = boot(mem="256M", smp=2, extra=MODERN + disk_args(img),
+               append=f"vm=virtiorace vm1.disk=1M+1M vm1.mode=failloop vm1.rounds={rounds} "
+                      + vblk_args(2, f"{base * 512}+1M", nonce, base, "read=0+2048"))
+    run.wait_clean_exit(90)
+    out = vm_text(run, 1)
+    assert f"virtiorace: failloop: {rounds} rounds, {rounds} failures seen" in out, (
+        f"the device did not fail every round:\n{out}")
+    printed = re.findall(r"^\[hv\] vm1 virtio-blk: needs reset: ", run.output, re.M)
+    assert 0 < len(printed) <= 16, f"{len(printed)} needs-reset reports printed"
+    m = re.search(r"^\[hv\] vm1 virtio: (\d+) more needs-reset reports not printed$",
+                  run.output, re.M)
+    assert m and int(m[1]) == rounds - len(printed), (
+        f"the reports not printed not counted: {m and m[0]}")
+    check_read(run, 2, nonce, base, 0, 2048)
     assert_image(img, nonce)

@@ -92,7 +92,7 @@ def test_uboot_gets_a_dhcp_lease_through_the_switch(chapter, boot, tmp_path):
                extra=MODERN + net_args() + loader)
     prompt(run, timeout=60)
     command(run, "setenv autoload no; dhcp; echo lease=${ipaddr}")
-    m = run.expect(r"^\[vm1\] lease=(\S+)$", timeout=60)
+    m = run.expect(r"^\[vm1\] lease=(\S+)\n", timeout=60)  # the whole line
     prefix = FIRST_LEASE.rsplit(".", 1)[0]
     assert re.fullmatch(rf"{re.escape(prefix)}\.\d+", m[1]), \
         f"U-Boot's address is {m[1]!r}, not a lease from QEMU's {prefix}.0/24"

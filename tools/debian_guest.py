@@ -43,7 +43,9 @@ import tarfile
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.path.join(ROOT, "build", "debian")
+# $HVLAB_DEBIAN_CACHE: another tree's cache (tools/labs_real.py grades copies
+# of the repository, which share the repository's).
+CACHE = os.environ.get("HVLAB_DEBIAN_CACHE") or os.path.join(ROOT, "build", "debian")
 MANIFEST = os.path.join(CACHE, "guest.json")
 # Debian's current stable release; --suite picks another.
 SUITE = "trixie"

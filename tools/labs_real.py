@@ -105,6 +105,15 @@ def make_tree(path: Path, stub) -> Path:
     return path
 
 
+def grader_env() -> dict[str, str]:
+    """The grader's environment in a generated tree: Debian's files for the
+    Linux guest come from the repository's cache (tools/debian_guest.py),
+    fetched once, not once per tree."""
+    env = dict(os.environ)
+    env.setdefault("HVLAB_DEBIAN_CACHE", str(REPO / "build" / "debian"))
+    return env
+
+
 def grade(run: Run, py: str, results_dir: Path) -> Run:
     t0 = time.monotonic()
     b = subprocess.run(["make", "-s", "-C", str(run.tree / run.chapter)], capture_output=True,
@@ -129,7 +138,7 @@ def grade(run: Run, py: str, results_dir: Path) -> Run:
         cmd.append("-x")
     try:
         p = subprocess.run(cmd, cwd=run.tree / "grader", capture_output=True, text=True,
-                           timeout=900)
+                           timeout=900, env=grader_env())
     except subprocess.TimeoutExpired:
         run.error = "the grader did not finish within 15 minutes"
         run.seconds = time.monotonic() - t0

@@ -12,7 +12,9 @@
  *   beyond=1          requests that end past the disk: IOERR expected
  *   rowrite=S         a write of sector S (a read-only disk: IOERR expected)
  * Always: the feature negotiation's refusals, GET_ID, one interrupt per
- * request, and a device reset. */
+ * request, and a device reset. Every answer's used length must be the
+ * chain's device-writable bytes, the status byte included (what QEMU
+ * reports); a line "used length ... expected" says it was not. */
 /* grader: test_stage6_blk.py parses every line this guest prints */
 #include "guest.h"
 #include "regmap/virtio_blk.h"
@@ -58,12 +60,16 @@ static void on_external(void)
 		plic_complete(plic_ctx, s);
 }
 
+static uint8_t spare[64]; /* device-writable bytes that a request does not need */
+
 /* One request: header, `len` bytes of data at buf in 4 KiB segments (the
- * device writes them for a read), status. The status, or -1 when no
- * answer came, -2 when the device asked for a reset. */
-static int request(uint32_t type, uint64_t sector, void *buf, uint32_t len, uint32_t *used)
+ * device writes them for a read), `extra` more device-writable bytes,
+ * status. The status, or -1 when no answer came, -2 when the device asked
+ * for a reset. */
+static int request_extra(uint32_t type, uint64_t sector, void *buf, uint32_t len, uint32_t extra,
+                         uint32_t *used)
 {
-	struct virtio_buf bufs[2 + MAX_SECTORS * SECTOR / SEGMENT];
+	struct virtio_buf bufs[3 + MAX_SECTORS * SECTOR / SEGMENT];
 	unsigned n = 0;
 	hdr = (struct virtio_blk_req_header){.type = type, .sector = sector};
 	bufs[n++] = (struct virtio_buf){(uintptr_t)&hdr, sizeof(hdr), false};
@@ -71,6 +77,8 @@ static int request(uint32_t type, uint64_t sector, void *buf, uint32_t len, uint
 		bufs[n++] = (struct virtio_buf){(uintptr_t)buf + off,
 		                                len - off < SEGMENT ? len - off : SEGMENT,
 		                                type != VIRTIO_BLK_T_OUT};
+	if (extra)
+		bufs[n++] = (struct virtio_buf){(uintptr_t)spare, extra, true};
 	bufs[n++] = (struct virtio_buf){(uintptr_t)&status, 1, true};
 	status = 0xff;
 	unsigned long before = interrupts;
@@ -88,6 +96,18 @@ static int request(uint32_t type, uint64_t sector, void *buf, uint32_t len, uint
 	if (used)
 		*used = used_len;
 	return status;
+}
+
+static int request(uint32_t type, uint64_t sector, void *buf, uint32_t len, uint32_t *used)
+{
+	return request_extra(type, sector, buf, len, 0, used);
+}
+
+/* The used length of an answer against the chain's writable bytes. */
+static void check_used(const char *what, uint32_t used, uint32_t want)
+{
+	if (used != want)
+		printf("vblk: %s: used length %u, %u expected\n", what, used, want);
 }
 
 static uint64_t config64(unsigned off)
@@ -121,9 +141,8 @@ static void do_read(uint64_t start, uint64_t count)
 		    start + count - s < MAX_SECTORS ? (uint32_t)(start + count - s) : MAX_SECTORS;
 		uint32_t used = 0;
 		st = request(VIRTIO_BLK_T_IN, s, data, n * SECTOR, &used);
-		if (!st && used != n * SECTOR + 1)
-			printf("vblk: read at %lu: used length %u, %u expected\n", s, used,
-			       n * SECTOR + 1);
+		if (!st)
+			check_used("read", used, n * SECTOR + 1);
 		for (uint32_t i = 0; i < n * SECTOR / 8 && !st; i++) {
 			uint64_t w;
 			memcpy(&w, data + 8 * i, 8);
@@ -221,10 +240,18 @@ void guest_main(void)
 	       offered & FEATURE(VIRTIO_BLK_F_RO) ? "read-only" : "read-write");
 
 	char id[VIRTIO_BLK_ID_BYTES + 1] = {0};
-	int st = request(VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES, NULL);
+	uint32_t used = 0;
+	int st = request(VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES, &used);
 	printf("vblk: id \"%s\" status %d\n", id, st);
-	st = request(0x7f, 0, NULL, 0, NULL);
+	check_used("GET_ID", used, VIRTIO_BLK_ID_BYTES + 1);
+	/* A longer buffer than the id: all of it counts, as the status. */
+	request(VIRTIO_BLK_T_GET_ID, 0, data, 64, &used);
+	check_used("GET_ID, 64 bytes", used, 64 + 1);
+	st = request(0x7f, 0, NULL, 0, &used);
 	printf("vblk: unknown type: status %d\n", st);
+	check_used("unknown type", used, 1);
+	request(0x7f, 0, data, SECTOR, &used);
+	check_used("unknown type with a buffer", used, SECTOR + 1);
 
 	uint64_t start, count;
 	if (parse_range("read", &start, &count))
@@ -232,11 +259,17 @@ void guest_main(void)
 	if (parse_range("write", &start, &count))
 		do_write(start, count, bootarg_ulong("wnonce", 0));
 	if (bootarg_ulong("beyond", 0)) {
-		int a = request(VIRTIO_BLK_T_IN, capacity, data, SECTOR, NULL);
-		int b = request(VIRTIO_BLK_T_IN, capacity - 1, data, 2 * SECTOR, NULL);
-		int c = request(VIRTIO_BLK_T_OUT, capacity - 1, data, 2 * SECTOR, NULL);
-		int d = request(VIRTIO_BLK_T_IN, ~0UL, data, SECTOR, NULL);
+		uint32_t ua = 0, ub = 0, uc = 0, ud = 0;
+		int a = request(VIRTIO_BLK_T_IN, capacity, data, SECTOR, &ua);
+		int b = request(VIRTIO_BLK_T_IN, capacity - 1, data, 2 * SECTOR, &ub);
+		/* A write with writable bytes besides its status byte. */
+		int c = request_extra(VIRTIO_BLK_T_OUT, capacity - 1, data, 2 * SECTOR, 16, &uc);
+		int d = request(VIRTIO_BLK_T_IN, ~0UL, data, SECTOR, &ud);
 		printf("vblk: beyond the disk: status %d %d %d %d\n", a, b, c, d);
+		check_used("IOERR read", ua, SECTOR + 1);
+		check_used("IOERR read of two", ub, 2 * SECTOR + 1);
+		check_used("IOERR write with 16 writable bytes", uc, 16 + 1);
+		check_used("IOERR read at the last sector number", ud, SECTOR + 1);
 	}
 	if (parse_range("rowrite", &start, &count)) {
 		memset(data, 0xa5, SECTOR);

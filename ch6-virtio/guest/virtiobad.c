@@ -96,7 +96,7 @@ static void bad_avail_jump(void)
 	vq->avail_idx = (uint16_t)(vq->avail_idx + vq->num + 1000);
 	asm volatile("fence w, w" ::: "memory");
 	vq->avail->idx = vq->avail_idx;
-	asm volatile("fence w, w" ::: "memory");
+	asm volatile("fence w, o" ::: "memory"); /* the index before the notification */
 	virtio_write(&dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 

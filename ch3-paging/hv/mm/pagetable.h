@@ -45,6 +45,9 @@ int pt_map(struct pagetable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64
 unsigned long pt_unmap(struct pagetable *pt, uint64_t va, uint64_t size);
 /* The leaf PTE that translates va, or 0; *pa gets the translation. */
 uint64_t pt_lookup(const struct pagetable *pt, uint64_t va, uint64_t *pa);
+/* pt_lookup, and the bytes the leaf maps from va on (to the end of its 4 KiB,
+ * 2 MiB or 1 GiB page): a range checker steps by that, not by 4 KiB. */
+uint64_t pt_lookup_leaf(const struct pagetable *pt, uint64_t va, uint64_t *pa, uint64_t *left);
 /* Frees every table frame and every OWNED frame. */
 void pt_destroy(struct pagetable *pt);
 /* The address bits a table of this format translates (39 or 41). */

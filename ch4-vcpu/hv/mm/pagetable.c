@@ -135,6 +135,12 @@ unsigned long pt_unmap(struct pagetable *pt, uint64_t va, uint64_t size)
 
 uint64_t pt_lookup(const struct pagetable *pt, uint64_t va, uint64_t *pa)
 {
+	uint64_t left;
+	return pt_lookup_leaf(pt, va, pa, &left);
+}
+
+uint64_t pt_lookup_leaf(const struct pagetable *pt, uint64_t va, uint64_t *pa, uint64_t *left)
+{
 	if (va >> pt_va_bits(pt))
 		return 0;
 	uint64_t *table = (uint64_t *)pt->root;
@@ -143,7 +149,9 @@ uint64_t pt_lookup(const struct pagetable *pt, uint64_t va, uint64_t *pa)
 		if (!(pte & PTE_V))
 			return 0;
 		if (is_leaf(pte)) {
-			*pa = PTE_TO_PA(pte) + (va & (LEVEL_SIZE(level) - 1));
+			uint64_t offset = va & (LEVEL_SIZE(level) - 1);
+			*pa = PTE_TO_PA(pte) + offset;
+			*left = LEVEL_SIZE(level) - offset;
 			return pte;
 		}
 		table = (uint64_t *)PTE_TO_PA(pte);

@@ -2,35 +2,48 @@
 #include "lib/extable.h"
 #include "lib/string.h"
 #include "mm/gstage.h"
+#include "mm/pagetable.h"
 #include "vm/guest_mem.h"
 #include "vm/vm.h"
 
+/* Leaf by leaf: guest RAM is mostly 2 MiB pages, so a large buffer costs a
+ * walk per leaf, not one per 4 KiB page. */
 int guest_check(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t need)
 {
 	if (!len)
-		return 0; /* no byte to check (the loop would check gpa's page) */
+		return 0; /* no byte to check */
 	if (gpa + len < gpa)
 		return -1;
-	for (uint64_t p = ALIGN_DOWN(gpa, PAGE_SIZE); p < gpa + len; p += PAGE_SIZE) {
-		uint64_t hpa;
-		if ((gstage_translate(&vm->gs, p, &hpa) & need) != need)
+	for (uint64_t p = gpa, end = gpa + len;;) {
+		uint64_t hpa, left;
+		if ((pt_lookup_leaf(&vm->gs.pt, p, &hpa, &left) & need) != need)
 			return -1;
+		if (left >= end - p)
+			return 0;
+		p += left;
 	}
-	return 0;
+}
+
+/* Copies between [gpa, gpa + len), checked, and the hypervisor's buf. */
+static void copy(struct vm *vm, uint64_t gpa, uint8_t *buf, uint64_t len, bool to_guest)
+{
+	while (len) {
+		uint64_t hpa, chunk;
+		pt_lookup_leaf(&vm->gs.pt, gpa, &hpa, &chunk);
+		chunk = chunk < len ? chunk : len;
+		if (to_guest)
+			memcpy((void *)hpa, buf, chunk);
+		else
+			memcpy(buf, (const void *)hpa, chunk);
+		buf += chunk, gpa += chunk, len -= chunk;
+	}
 }
 
 int guest_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len)
 {
 	if (guest_check(vm, gpa, len, PTE_R))
 		return -1;
-	uint8_t *d = dst;
-	while (len) {
-		uint64_t hpa, chunk = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
-		chunk = chunk < len ? chunk : len;
-		gstage_translate(&vm->gs, gpa, &hpa);
-		memcpy(d, (const void *)hpa, chunk);
-		d += chunk, gpa += chunk, len -= chunk;
-	}
+	copy(vm, gpa, dst, len, false);
 	return 0;
 }
 
@@ -38,14 +51,7 @@ int guest_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 {
 	if (guest_check(vm, gpa, len, PTE_W))
 		return -1;
-	const uint8_t *s = src;
-	while (len) {
-		uint64_t hpa, chunk = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
-		chunk = chunk < len ? chunk : len;
-		gstage_translate(&vm->gs, gpa, &hpa);
-		memcpy((void *)hpa, s, chunk);
-		s += chunk, gpa += chunk, len -= chunk;
-	}
+	copy(vm, gpa, (uint8_t *)src, len, true);
 	return 0;
 }
 

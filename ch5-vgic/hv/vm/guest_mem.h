@@ -1,6 +1,6 @@
-/* Copies between the hypervisor and guest-physical memory, checked page by
- * page against the guest's G-stage table: a guest can only name its own
- * memory. */
+/* Copies between the hypervisor and guest-physical memory, checked leaf by
+ * leaf (4 KiB, 2 MiB or 1 GiB pages) against the guest's G-stage table: a
+ * guest can only name its own memory. */
 #ifndef VM_GUEST_MEM_H
 #define VM_GUEST_MEM_H
 

@@ -30,6 +30,11 @@ struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long a0, u
 	return (struct sbiret){(long)r_a0, (long)r_a1};
 }
 
+/* Set when DBCN answered "not supported": an SBI older than 2.0 (a raw
+ * image on bare QEMU, under its OpenSBI) gets the legacy putchar instead.
+ * The first call is the probe, so that under hvlab no call is added. */
+static bool no_dbcn;
+
 int printf(const char *fmt, ...)
 {
 	char buf[200];
@@ -39,13 +44,16 @@ int printf(const char *fmt, ...)
 	va_end(ap);
 	size_t len = strlen(buf), done = 0;
 	/* The MMU is off: the buffer's address is its guest-physical address. */
-	while (done < len) {
+	while (done < len && !no_dbcn) {
 		struct sbiret r = sbi_call(SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, len - done,
 		                           (unsigned long)buf + done, 0);
+		no_dbcn = r.error == SBI_ERR_NOT_SUPPORTED;
 		if (r.error || r.value <= 0)
 			break;
 		done += (size_t)r.value;
 	}
+	while (done < len && no_dbcn)
+		sbi_call(SBI_EXT_0_1_CONSOLE_PUTCHAR, 0, (unsigned char)buf[done++], 0, 0);
 	return n;
 }
 

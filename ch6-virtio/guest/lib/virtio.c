@@ -149,7 +149,9 @@ void virtio_publish(struct virtio_drv *d, unsigned q, uint16_t head)
 	vq->avail->ring[vq->avail_idx % vq->num] = head;
 	asm volatile("fence w, w" ::: "memory"); /* the entry before the index (§2.7.13) */
 	vq->avail->idx = ++vq->avail_idx;
-	asm volatile("fence w, w" ::: "memory");
+	/* The index (a memory write) before the notification (a device
+	 * write): w,o, not w,w, which orders memory writes only. */
+	asm volatile("fence w, o" ::: "memory");
 	virtio_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
@@ -171,7 +173,10 @@ int virtio_poll_used(struct virtio_drv *d, unsigned q, uint32_t *id, uint32_t *l
 int virtio_wait_used(struct virtio_drv *d, unsigned q, uint32_t *id, uint32_t *len,
                      uint64_t timeout_ms)
 {
-	uint64_t until = rdtime() + fdt_timebase() / 1000 * timeout_ms;
+	static uint64_t ticks_per_ms; /* looked up once: the device tree walk is long */
+	if (!ticks_per_ms)
+		ticks_per_ms = fdt_timebase() / 1000;
+	uint64_t until = rdtime() + ticks_per_ms * timeout_ms;
 	for (;;) {
 		int r = virtio_poll_used(d, q, id, len);
 		if (r)

@@ -1,7 +1,9 @@
 /* The GPT reader of vdev/gpt.h: the header at LBA 1, its partition entry
  * array read a sector at a time (entries of 128, 256 or 512 bytes, so
  * that none straddles two sectors), both checked with their CRC32 before
- * any entry is trusted. */
+ * any entry is trusted. The usable range must begin after the entry array,
+ * and the partition found must share no sector with another used entry:
+ * a VM's disk holds neither the table nor another partition. */
 #include <stdbool.h>
 
 #include "lib/string.h"
@@ -100,11 +102,21 @@ static const char *check_header(const struct gpt_header *h, const uint8_t *secto
 	if (h->entries_lba < 2 || h->entries_lba >= disk_sectors ||
 	    array_sectors > disk_sectors - h->entries_lba)
 		return "GPT entry array outside the disk";
+	/* A partition must not hold the table that describes it (UEFI 2.10
+	 * §5.3.2: the usable range lies after the primary entry array). */
+	if (h->first_usable_lba < h->entries_lba + array_sectors)
+		return "GPT usable range overlaps its header or entry array";
 	return NULL;
 }
 
+/* The used entries' ranges, to find the one that overlaps the partition
+ * asked for (boot only, like gpt_find's buffer). */
+static struct {
+	uint64_t first, last;
+} used_ranges[GPT_MAX_ENTRIES];
+
 int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t *first,
-             uint64_t *sectors, const char **why)
+             uint64_t *sectors, uint64_t *usable_first, uint64_t *usable_last, const char **why)
 {
 	static uint8_t buf[SECTOR]; /* boot only, one VM at a time */
 	struct gpt_header h;
@@ -115,7 +127,7 @@ int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t
 	memcpy(&h, buf, sizeof(h));
 	if ((*why = check_header(&h, buf, disk_sectors)) != NULL)
 		return -1;
-	uint32_t crc = 0, per_sector = SECTOR / h.entry_size;
+	uint32_t crc = 0, per_sector = SECTOR / h.entry_size, nused = 0, found_index = 0;
 	uint64_t found_first = 0, found_sectors = 0;
 	bool found = false;
 	for (uint32_t i = 0; i < h.num_entries; i++) {
@@ -127,7 +139,11 @@ int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t
 		crc = crc32_update(crc, raw, h.entry_size);
 		struct gpt_entry e;
 		memcpy(&e, raw, sizeof(e));
-		if (found || all_zero(e.type_guid, sizeof(e.type_guid)) || !name_is(&e, name))
+		if (all_zero(e.type_guid, sizeof(e.type_guid)))
+			continue;
+		used_ranges[nused].first = e.first_lba;
+		used_ranges[nused++].last = e.last_lba;
+		if (found || !name_is(&e, name))
 			continue;
 		if (e.first_lba < h.first_usable_lba || e.first_lba > e.last_lba ||
 		    e.last_lba > h.last_usable_lba) {
@@ -136,6 +152,7 @@ int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t
 		}
 		found_first = e.first_lba;
 		found_sectors = e.last_lba - e.first_lba + 1;
+		found_index = nused - 1;
 		found = true;
 	}
 	if (crc != h.entries_crc32) {
@@ -146,6 +163,17 @@ int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t
 		*why = "no partition of that name";
 		return -1;
 	}
+	/* Another partition's sectors would be this VM's too. */
+	uint64_t last = found_first + found_sectors - 1;
+	for (uint32_t i = 0; i < nused; i++) {
+		if (i != found_index && used_ranges[i].first <= last &&
+		    found_first <= used_ranges[i].last) {
+			*why = "the partition overlaps another one";
+			return -1;
+		}
+	}
+	*usable_first = h.first_usable_lba;
+	*usable_last = h.last_usable_lba;
 	*first = found_first;
 	*sectors = found_sectors;
 	return 0;

@@ -16,9 +16,12 @@ typedef int (*gpt_read_fn)(uint64_t sector, void *buf, uint32_t len);
 
 /* Finds the partition called `name` (ASCII; matched exactly against the
  * entry's UTF-16LE name) on a disk of disk_sectors sectors. 0 with its
- * first sector and size in sectors; -1 with *why when there is none or
- * the table is not valid. */
+ * first sector and size in sectors, and the table's usable range (the
+ * sectors outside it hold the GPT: MBR, headers, entry arrays); -1 with
+ * *why when there is none, the table is not valid (its usable range
+ * begins before the end of its entry array, say), or the partition
+ * overlaps another used entry. */
 int gpt_find(gpt_read_fn read, uint64_t disk_sectors, const char *name, uint64_t *first,
-             uint64_t *sectors, const char **why);
+             uint64_t *sectors, uint64_t *usable_first, uint64_t *usable_last, const char **why);
 
 #endif

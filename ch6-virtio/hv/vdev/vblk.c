@@ -1,18 +1,28 @@
 /* virtio-blk mediated onto a slice of the host's disk (vdev/vblk.h).
  *
  * A request's life: the guest notifies; under the device's lock, each
- * chain that a free slot can take is checked and either answered at once
- * (an error, GET_ID) or turned into a host request on the slot's bounce
- * buffer (a write's data copied in first); the lock is released and the
- * host requests submitted (hblk_submit may complete one at once, which
- * takes the lock). Each completion, from the host disk's interrupt, takes
- * the lock: a read's data is copied out to the guest, the next piece of a
- * large request submitted, or the status written and the chain given back
- * with an interrupt; then the freed slot takes the next chain.
+ * chain that a free slot can take, among those published before the
+ * notification (virtio_avail: one notification's work is bounded by the
+ * queue size), is checked and either answered at once (an error, GET_ID)
+ * or turned into a host request on the slot's bounce buffer (a write's
+ * data copied in first); the lock is released and the host requests
+ * submitted (hblk_submit never completes one at once: it queues what the
+ * host ring cannot take, dev/virtio_blk.h). Each completion, from the host
+ * disk's interrupt, takes the lock: a read's data is copied out to the
+ * guest, the next piece of a large request submitted, or the status
+ * written and the chain given back with an interrupt; then the freed slot
+ * takes the next chain, again among those published before.
+ *
+ * The used length is every device-writable byte of the chain, the status
+ * byte last (write_len), whatever the request wrote, as QEMU reports it:
+ * the status byte is the last writable byte, so a shorter count would
+ * leave it out.
  *
  * A reset while requests are on the host disk: their slots stay busy (the
  * host still writes into their bounce buffers) until they complete, and
- * are then dropped without a word to the guest (their epoch is gone). */
+ * are then dropped without a word to the guest: their chains are stale
+ * (the queue's epoch moved on), which virtio_push and virtio_chain_write
+ * refuse, so nothing reaches the guest's memory after its reset. */
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -37,16 +47,20 @@ static void submit_all(struct to_submit *s)
 }
 
 /* Lock held: the request is over; its status goes to the last writable
- * byte, and the chain back to the guest. */
-static void finish(struct vblk *b, struct vblk_slot *s, uint8_t status, uint32_t written)
+ * byte, and the chain back to the guest (nothing when it is stale). */
+static void finish(struct vblk *b, struct vblk_slot *s, uint8_t status)
 {
 	struct virtio_device *d = &b->vio;
-	if (s->epoch == d->queue_epoch[0]) {
-		virtq_chain_write(d->vm, &s->chain, s->chain.write_len - 1, &status, 1);
-		virtio_push(d, 0, s->chain.head, written + 1);
-		virtio_notify_used(d, 0);
-	}
+	virtio_chain_write(d, 0, &s->chain, s->chain.write_len - 1, &status, 1);
+	virtio_push(d, 0, &s->chain, s->chain.write_len);
+	virtio_notify_used(d, 0);
 	s->busy = false;
+}
+
+/* Lock held: whether the slot's chain is from before a reset. */
+static bool stale(const struct vblk *b, const struct vblk_slot *s)
+{
+	return s->chain.epoch != b->vio.queues[0].epoch;
 }
 
 /* Lock held: the next piece of the slot's request onto the host disk. */
@@ -86,11 +100,11 @@ static void start_request(struct vblk *b, struct vblk_slot *s, struct to_submit 
 		/* Inside the slice, written so that nothing overflows. */
 		if (len % SECTOR || h.sector > b->sectors || count > b->sectors - h.sector ||
 		    (!in && b->read_only)) {
-			finish(b, s, VIRTIO_BLK_S_IOERR, 0);
+			finish(b, s, VIRTIO_BLK_S_IOERR);
 			return;
 		}
 		if (!len) {
-			finish(b, s, VIRTIO_BLK_S_OK, 0);
+			finish(b, s, VIRTIO_BLK_S_OK);
 			return;
 		}
 		s->host_sector = b->start + h.sector;
@@ -111,36 +125,38 @@ static void start_request(struct vblk *b, struct vblk_slot *s, struct to_submit 
 	case VIRTIO_BLK_T_GET_ID: {
 		uint32_t n =
 		    c->write_len - 1 < VIRTIO_BLK_ID_BYTES ? c->write_len - 1 : VIRTIO_BLK_ID_BYTES;
-		virtq_chain_write(d->vm, c, 0, b->id, n);
-		finish(b, s, VIRTIO_BLK_S_OK, n);
+		virtio_chain_write(d, 0, c, 0, b->id, n);
+		finish(b, s, VIRTIO_BLK_S_OK);
 		return;
 	}
 	default:
 		break;
 	}
-	finish(b, s, VIRTIO_BLK_S_UNSUPP, 0);
+	finish(b, s, VIRTIO_BLK_S_UNSUPP);
 	/* LAB 6 END */
 }
 
-/* Lock held: free slots take the chains that wait in the queue. */
+/* Lock held: free slots take the chains that wait in the queue, at most
+ * those published before now: avail.idx is read once, so a vCPU that
+ * keeps publishing cannot keep this hart here (it notifies again). */
 static void take_chains(struct vblk *b, struct to_submit *out)
 {
-	for (unsigned i = 0; i < VBLK_SLOTS; i++) {
+	unsigned left = virtio_avail(&b->vio, 0);
+	for (unsigned i = 0; i < VBLK_SLOTS && left; i++) {
 		struct vblk_slot *s = &b->slots[i];
 		if (s->busy)
 			continue;
 		if (virtio_pop(&b->vio, 0, &s->chain) != 1)
 			return;
+		left--;
 		s->busy = true;
-		s->epoch = b->vio.queue_epoch[0];
 		start_request(b, s, out);
 		if (!s->busy)
 			i--; /* answered at once: the slot takes another */
 	}
 }
 
-/* A host request completed: from the host disk's interrupt, or from
- * hblk_submit itself when it refused the request. */
+/* A host request completed: from the host disk's interrupt. */
 static void host_done(struct hblk_request *r)
 {
 	struct vblk_slot *s = r->arg;
@@ -148,18 +164,18 @@ static void host_done(struct hblk_request *r)
 	struct virtio_device *d = &b->vio;
 	struct to_submit out = {.n = 0};
 	spin_lock(&d->lock);
-	if (s->epoch != d->queue_epoch[0]) {
+	if (stale(b, s)) {
 		s->busy = false; /* reset meanwhile: nobody waits for it */
 	} else if (r->status != VIRTIO_BLK_S_OK) {
-		finish(b, s, VIRTIO_BLK_S_IOERR, 0);
+		finish(b, s, VIRTIO_BLK_S_IOERR);
 	} else {
 		if (s->type == VIRTIO_BLK_T_IN)
-			virtq_chain_write(d->vm, &s->chain, s->done, s->bounce, r->len);
+			virtio_chain_write(d, 0, &s->chain, s->done, s->bounce, r->len);
 		s->done += r->len;
 		if (s->done < s->len)
 			next_piece(b, s, &out);
 		else
-			finish(b, s, VIRTIO_BLK_S_OK, s->type == VIRTIO_BLK_T_IN ? s->len : 0);
+			finish(b, s, VIRTIO_BLK_S_OK);
 	}
 	take_chains(b, &out);
 	spin_unlock(&d->lock);
@@ -233,6 +249,37 @@ int vblk_parse_slice(const char *spec, uint64_t *start, uint64_t *size, char *pa
 	return *p ? -1 : 0;
 }
 
+/* Whether b's slice is writable and covers sectors of the GPT that `part`
+ * (a part= slice) found: those outside its usable range. */
+static bool covers_gpt(const struct vblk *b, const struct vblk *part)
+{
+	return !b->read_only && b->sectors &&
+	       (b->start < part->gpt_first || b->start + b->sectors - 1 > part->gpt_last);
+}
+
+/* Whether b's slice may sit beside the other VMs' (vdev/vblk.h): NULL, or
+ * why not. VMs are created one at a time, on the boot hart. */
+static const char *slice_conflict(const struct vm *vm, const struct vblk *b, int *other)
+{
+	for (int i = 0; i < MAX_VMS; i++) {
+		struct vm *o = &vms[i];
+		const struct vblk *ob =
+		    o != vm && o->state != VM_FREE ? vdev_state(o, &vblk_model) : NULL;
+		if (!ob || !ob->vio.device_id)
+			continue;
+		*other = o->id;
+		if ((!b->read_only || !ob->read_only) && b->start < ob->start + ob->sectors &&
+		    ob->start < b->start + b->sectors)
+			return "intersects the slice of vm%d, and not both read-only";
+		if (b->by_part && covers_gpt(ob, b))
+			return "a GPT partition, while vm%d's writable slice covers the GPT";
+		if (ob->by_part && covers_gpt(b, ob))
+			return "writable and covers the GPT's sectors, which vm%d's part= relies "
+			       "on";
+	}
+	return NULL;
+}
+
 /* The slice of `spec` on the host disk, in sectors. 0, or -1 with the
  * reason printed. */
 static int find_slice(struct vm *vm, const char *spec, struct vblk *b)
@@ -252,10 +299,12 @@ static int find_slice(struct vm *vm, const char *spec, struct vblk *b)
 	uint64_t capacity = hblk_capacity();
 	if (part[0]) {
 		const char *why;
-		if (gpt_find(hblk_read_sync, capacity, part, &b->start, &b->sectors, &why)) {
+		if (gpt_find(hblk_read_sync, capacity, part, &b->start, &b->sectors, &b->gpt_first,
+		             &b->gpt_last, &why)) {
 			printf("vm %s: disk=%s: %s\n", vm->name, spec, why);
 			return -1;
 		}
+		b->by_part = true;
 	} else {
 		b->start = start / SECTOR;
 		b->sectors = size / SECTOR;
@@ -266,6 +315,14 @@ static int find_slice(struct vm *vm, const char *spec, struct vblk *b)
 		}
 	}
 	b->read_only |= hblk_read_only();
+	int other = 0;
+	const char *conflict = slice_conflict(vm, b, &other);
+	if (conflict) {
+		printf("vm %s: disk=%s: ", vm->name, spec);
+		printf(conflict, other);
+		printf("\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -317,10 +374,22 @@ static int vblk_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 	return 0;
 }
 
+/* The VM's creation failed after vblk_init: it never ran, so no slot is
+ * busy and the bounce buffers are nobody's. */
+static void vblk_release(struct vm *vm, void *state, const struct vdev_slot *slot)
+{
+	struct vblk *b = state;
+	(void)vm, (void)slot;
+	if (b->slots[0].bounce)
+		frame_free_contig((uintptr_t)b->slots[0].bounce,
+		                  VBLK_SLOTS * (VBLK_BOUNCE / PAGE_SIZE));
+}
+
 const struct vdev_model vblk_model = {
     .compatible = "virtio,mmio",
     .irqs = 1,
     .state_size = sizeof(struct vblk),
     .init = vblk_init,
+    .release = vblk_release,
     .mmio = {.read = virtio_mmio_read, .write = virtio_mmio_write},
 };

@@ -20,7 +20,12 @@
  * guest's memory is never handed to the host device), completed from the
  * host disk's interrupt: the status, the used entry, the guest's
  * interrupt. A request larger than a bounce buffer goes in pieces, one
- * after the other. */
+ * after the other.
+ *
+ * Slices of two VMs may intersect only when both are read-only; and while
+ * any VM's slice is a GPT partition, no writable slice may cover the
+ * GPT's own sectors (those outside its usable range): a VM whose slice
+ * breaks either rule is not created, with the reason printed. */
 #ifndef VDEV_VBLK_H
 #define VDEV_VBLK_H
 
@@ -41,7 +46,6 @@ struct vblk;
 /* A request of the guest's, taken from the queue, on its way. */
 struct vblk_slot {
 	bool busy;
-	unsigned epoch; /* the queue's, when taken: a reset since drops it */
 	struct vblk *dev;
 	struct virtq_chain chain;
 	uint32_t type;
@@ -55,7 +59,9 @@ struct vblk {
 	struct virtio_device vio; /* first: the transport's handlers get this state */
 	uint64_t start, sectors;  /* the slice on the host disk, in sectors */
 	bool read_only;
-	uint32_t chunk; /* bytes of one host request, at most */
+	bool by_part;                 /* part=NAME: the VM relies on the host disk's GPT */
+	uint64_t gpt_first, gpt_last; /* then the GPT's usable range: outside, the table */
+	uint32_t chunk;               /* bytes of one host request, at most */
 	char id[VIRTIO_BLK_ID_BYTES];
 	struct vblk_slot slots[VBLK_SLOTS];
 };

@@ -42,12 +42,14 @@ struct virtio_device_ops {
 	 * switch), and must check virtio_queue_live again under it. */
 	void (*queue_notify)(struct virtio_device *d, unsigned q);
 	/* The device was reset (Status 0), lock held: forget the work in
-	 * flight. Its completions may still come: d->epoch changed, compare
-	 * it. The transport already reset its registers and queues. NULL:
-	 * nothing to do. */
+	 * flight. Its completions may still come: every queue's epoch changed,
+	 * so virtio_push and virtq_chain_write refuse the chains taken before
+	 * (compare chain.epoch with the queue's to know one is stale). The
+	 * transport already reset its registers and queues. NULL: nothing to
+	 * do. */
 	void (*reset)(struct virtio_device *d);
-	/* One queue was reset (QueueReset, §4.2.2), lock held; NULL: nothing
-	 * to do. The queue's epoch (queue_epoch[q]) changed. */
+	/* One queue was reset (QueueReset, §4.2.2, or QueueReady 0), lock
+	 * held; NULL: nothing to do. The queue's epoch changed, as above. */
 	void (*queue_reset)(struct virtio_device *d, unsigned q);
 	/* A write into the configuration space, lock held; NULL: the space is
 	 * read-only and such writes are ignored. */
@@ -71,10 +73,9 @@ struct virtio_device {
 	uint32_t status;           /* VIRTIO_STATUS_* */
 	uint32_t interrupt_status; /* VIRTIO_MMIO_INT_* */
 	uint32_t config_generation;
-	bool line;      /* the level the vPLIC was last told */
-	bool failed;    /* DEVICE_NEEDS_RESET: its queues are left alone until a reset */
-	unsigned epoch; /* counts device resets: work begun before one is dropped */
-	unsigned queue_epoch[VIRTIO_MAX_QUEUES]; /* counts resets of each queue, device's too */
+	bool line;             /* the level the vPLIC was last told */
+	bool failed;           /* DEVICE_NEEDS_RESET: its queues are left alone until a reset */
+	unsigned fail_printed; /* needs-reset reports printed (the first few only) */
 	unsigned nqueues;
 	struct virtq queues[VIRTIO_MAX_QUEUES];
 	unsigned config_size;
@@ -107,21 +108,36 @@ bool virtio_negotiated(const struct virtio_device *d, unsigned bit);
 /* Lock held: whether queue q may be used: DRIVER_OK set, the device not
  * failed, the queue ready. */
 bool virtio_queue_live(const struct virtio_device *d, unsigned q);
-/* Lock held: the next chain of queue q (virtq_pop): 1, or 0 when there is
- * none or the queue is not live; on a broken chain the device fails
- * (virtio_device_fail, with the reason) and 0 is returned. */
+/* Lock held: reads queue q's avail.idx once (virtq_avail): how many
+ * chains virtio_pop may take now, those published before this read; 0
+ * when the queue is not live or broken (then the device fails). A device
+ * calls it once per notification (or completion) and takes at most that
+ * many: a guest that keeps publishing notifies again. */
+unsigned virtio_avail(struct virtio_device *d, unsigned q);
+/* Lock held: the next chain of queue q that virtio_avail counted
+ * (virtq_pop): 1, or 0 when there is none or the queue is not live; on a
+ * broken chain the device fails (virtio_device_fail, with the reason) and
+ * 0 is returned. The chain carries the queue's epoch. */
 int virtio_pop(struct virtio_device *d, unsigned q, struct virtq_chain *c);
 /* Lock held: gives a chain back (used entry, len bytes written into it);
  * then virtio_notify_used once for any number of pushes. Does nothing
- * when the queue is not live (reset since the chain was taken: compare
- * epochs before writing into its buffers). */
-void virtio_push(struct virtio_device *d, unsigned q, uint16_t head, uint32_t len);
+ * when the queue is not live or the chain is stale (taken before a reset
+ * of the queue: its epoch is not the queue's). */
+void virtio_push(struct virtio_device *d, unsigned q, const struct virtq_chain *c, uint32_t len);
+/* Lock held: virtq_chain_write into a chain of queue q (nothing when it is
+ * stale). */
+uint32_t virtio_chain_write(struct virtio_device *d, unsigned q, const struct virtq_chain *c,
+                            uint32_t offset, const void *src, uint32_t len);
 /* Lock held: a used-buffer interrupt, unless the driver asked for none. */
 void virtio_notify_used(struct virtio_device *d, unsigned q);
 /* Lock held: the driver broke the rules. Sets DEVICE_NEEDS_RESET, raises a
- * configuration-change interrupt, prints `vmN <name>: needs reset: <why>`,
- * and the device's queues are left alone until the driver resets it. The
- * VM runs on. */
+ * configuration-change interrupt, prints `vmN <name>: needs reset: <why>`
+ * (the first VIRTIO_FAIL_PRINTS times for a device; the others are only
+ * counted, and the count printed at the end of the run: a guest that
+ * fails and resets its device in a loop must not flood the console from
+ * under an irq lock), and the device's queues are left alone until the
+ * driver resets it. The VM runs on. */
+#define VIRTIO_FAIL_PRINTS 16
 void virtio_device_fail(struct virtio_device *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

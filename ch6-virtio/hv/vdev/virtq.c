@@ -15,7 +15,7 @@
 
 void virtq_reset(struct virtq *q)
 {
-	*q = (struct virtq){.num_max = q->num_max, .num = q->num_max};
+	*q = (struct virtq){.num_max = q->num_max, .num = q->num_max, .epoch = q->epoch + 1};
 }
 
 static bool part_ok(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t align, uint64_t need)
@@ -83,9 +83,9 @@ static const char *walk_chain(const struct virtq *q, struct vm *vm, uint16_t hea
 	/* LAB 6 END */
 }
 
-int virtq_pop(struct virtq *q, struct vm *vm, struct virtq_chain *c, const char **why)
+int virtq_avail(struct virtq *q, struct vm *vm, const char **why)
 {
-	uint16_t avail_idx, head;
+	uint16_t avail_idx;
 	if (guest_read(vm, q->avail + AVAIL_IDX, &avail_idx, sizeof(avail_idx))) {
 		*why = "available ring outside the guest's RAM";
 		return -1;
@@ -97,10 +97,17 @@ int virtq_pop(struct virtq *q, struct vm *vm, struct virtq_chain *c, const char 
 		*why = "avail.idx moved further than the queue size allows";
 		return -1;
 	}
-	if (!waiting)
-		return 0;
-	/* The entry and its descriptors were written before the index. */
+	/* The entries and their descriptors were written before the index. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	q->avail_end = avail_idx;
+	return waiting;
+}
+
+int virtq_pop(struct virtq *q, struct vm *vm, struct virtq_chain *c, const char **why)
+{
+	uint16_t head;
+	if (q->last_avail == q->avail_end)
+		return 0; /* the rest waits for the next virtq_avail */
 	uint64_t slot = q->avail + AVAIL_RING + 2UL * (q->last_avail & (q->num - 1));
 	if (guest_read(vm, slot, &head, sizeof(head))) {
 		*why = "available ring outside the guest's RAM";
@@ -109,13 +116,18 @@ int virtq_pop(struct virtq *q, struct vm *vm, struct virtq_chain *c, const char 
 	*why = walk_chain(q, vm, head, c);
 	if (*why)
 		return -1;
+	c->epoch = q->epoch;
 	q->last_avail++;
 	q->in_flight++;
 	return 1;
 }
 
-int virtq_push(struct virtq *q, struct vm *vm, uint16_t head, uint32_t len, const char **why)
+int virtq_push(struct virtq *q, struct vm *vm, const struct virtq_chain *c, uint32_t len,
+               const char **why)
 {
+	if (c->epoch != q->epoch)
+		return 0; /* taken before a reset: nobody waits for it */
+	uint16_t head = c->head;
 	if (!q->in_flight) {
 		*why = "a used entry for no chain in flight";
 		return -1;
@@ -178,8 +190,10 @@ uint32_t virtq_chain_read(struct vm *vm, const struct virtq_chain *c, uint32_t o
 	return chain_copy(vm, c->buf, c->nread, offset, dst, len, false);
 }
 
-uint32_t virtq_chain_write(struct vm *vm, const struct virtq_chain *c, uint32_t offset,
-                           const void *src, uint32_t len)
+uint32_t virtq_chain_write(const struct virtq *q, struct vm *vm, const struct virtq_chain *c,
+                           uint32_t offset, const void *src, uint32_t len)
 {
+	if (c->epoch != q->epoch)
+		return 0;
 	return chain_copy(vm, c->buf + c->nread, c->nwrite, offset, (void *)src, len, true);
 }

@@ -43,7 +43,10 @@ static enum vswitch_rx vnet_receive(struct vswitch_port *port, const void *frame
 {
 	struct vnet *n = port->dev;
 	struct virtq_chain *c = &n->rx_chain;
-	if (!virtio_pop(&n->vio, VIRTIO_NET_RX, c))
+	/* avail.idx is read again only when the buffers counted last time
+	 * are used up: one read per frame at most, and frames are bounded. */
+	if (!virtio_pop(&n->vio, VIRTIO_NET_RX, c) &&
+	    (!virtio_avail(&n->vio, VIRTIO_NET_RX) || !virtio_pop(&n->vio, VIRTIO_NET_RX, c)))
 		return VSWITCH_RX_NO_BUFFER; /* none posted, or the device failed */
 	if (c->nread) {
 		virtio_device_fail(&n->vio, "receive chain %u has device-readable buffers",
@@ -51,7 +54,7 @@ static enum vswitch_rx vnet_receive(struct vswitch_port *port, const void *frame
 		return VSWITCH_RX_NO_BUFFER;
 	}
 	if (c->write_len < VIRTIO_NET_HDR_SIZE + len) {
-		virtio_push(&n->vio, VIRTIO_NET_RX, c->head, 0);
+		virtio_push(&n->vio, VIRTIO_NET_RX, c, 0);
 		virtio_notify_used(&n->vio, VIRTIO_NET_RX);
 		return VSWITCH_RX_SHORT;
 	}
@@ -67,10 +70,10 @@ static enum vswitch_rx vnet_receive(struct vswitch_port *port, const void *frame
 	} head = {.h = {.num_buffers = 1}};
 	uint32_t first = len < 16 - VIRTIO_NET_HDR_SIZE ? len : 16 - VIRTIO_NET_HDR_SIZE;
 	memcpy(head.bytes + VIRTIO_NET_HDR_SIZE, frame, first);
-	virtq_chain_write(n->vio.vm, c, 0, head.bytes, VIRTIO_NET_HDR_SIZE + first);
-	virtq_chain_write(n->vio.vm, c, VIRTIO_NET_HDR_SIZE + first, (const uint8_t *)frame + first,
-	                  len - first);
-	virtio_push(&n->vio, VIRTIO_NET_RX, c->head, VIRTIO_NET_HDR_SIZE + len);
+	virtio_chain_write(&n->vio, VIRTIO_NET_RX, c, 0, head.bytes, VIRTIO_NET_HDR_SIZE + first);
+	virtio_chain_write(&n->vio, VIRTIO_NET_RX, c, VIRTIO_NET_HDR_SIZE + first,
+	                   (const uint8_t *)frame + first, len - first);
+	virtio_push(&n->vio, VIRTIO_NET_RX, c, VIRTIO_NET_HDR_SIZE + len);
 	virtio_notify_used(&n->vio, VIRTIO_NET_RX);
 	return VSWITCH_RX_DONE;
 }
@@ -95,9 +98,13 @@ static void vnet_transmit(struct vnet *n)
 	/* The header too, from the chain's start: guests align their buffers,
 	 * and memcpy is fast only between 8-byte aligned addresses. */
 	uint8_t buf[VIRTIO_NET_HDR_SIZE + ETH_MAX_FRAME] __attribute__((aligned(8)));
-	/* At most a queue's worth a notification: a guest that keeps adding
-	 * chains notifies again, and the hart gets back to its work. */
-	for (unsigned budget = VNET_QUEUE_SIZE; budget; budget--) {
+	/* The chains published before the notification, avail.idx read once
+	 * (at most a queue's worth): a guest that keeps adding chains
+	 * notifies again, and the hart gets back to its work. */
+	spin_lock(&n->vio.lock);
+	unsigned left = virtio_avail(&n->vio, VIRTIO_NET_TX);
+	spin_unlock(&n->vio.lock);
+	for (; left; left--) {
 		struct virtq_chain *c = &n->tx_chain;
 		spin_lock(&n->vio.lock);
 		if (!virtio_pop(&n->vio, VIRTIO_NET_TX, c)) {
@@ -117,7 +124,7 @@ static void vnet_transmit(struct vnet *n)
 		uint32_t len = c->read_len - VIRTIO_NET_HDR_SIZE;
 		virtq_chain_read(n->vio.vm, c, 0, buf,
 		                 VIRTIO_NET_HDR_SIZE + (len < ETH_MAX_FRAME ? len : ETH_MAX_FRAME));
-		virtio_push(&n->vio, VIRTIO_NET_TX, c->head, 0);
+		virtio_push(&n->vio, VIRTIO_NET_TX, c, 0);
 		virtio_notify_used(&n->vio, VIRTIO_NET_TX);
 		spin_unlock(&n->vio.lock);
 		vswitch_input(&n->port, buf + VIRTIO_NET_HDR_SIZE, len);

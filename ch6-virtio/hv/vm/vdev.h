@@ -32,6 +32,10 @@ struct vdev_model {
 	/* Sets up the state of the slot's device in vm (whose vCPUs exist);
 	 * NULL when zeroes will do. Returns 0, or -1 with the reason printed. */
 	int (*init)(struct vm *vm, void *state, const struct vdev_slot *slot);
+	/* Gives back what init took beyond the state (frames, say), when the
+	 * VM's creation fails after it: called only for a device whose init
+	 * succeeded, in a VM that never ran. NULL when it holds nothing. */
+	void (*release)(struct vm *vm, void *state, const struct vdev_slot *slot);
 	struct mmio_ops mmio;
 	/* Writes its node's properties besides compatible, reg and
 	 * interrupts; NULL when it has none. Returns 0 or a libfdt error. */

@@ -47,6 +47,12 @@ static struct vm *vm_alloc(void)
 /* Gives back what a VM whose creation failed holds, and its slot. */
 static void vm_discard(struct vm *vm)
 {
+	/* The devices in vm->mmio are those whose init succeeded. */
+	for (int i = 0; i < vm->nmmio; i++) {
+		const struct vdev_slot *slot = vm->mmio[i].slot;
+		if (slot->model->release)
+			slot->model->release(vm, vm->mmio[i].dev, slot);
+	}
 	if (vm->gs.pt.root)
 		gstage_destroy(&vm->gs);
 	if (vm->vdev_frames)
