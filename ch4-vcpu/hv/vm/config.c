@@ -47,7 +47,8 @@ static bool staged_range(const char *s, const char *end, const char *what, const
 	for (int i = 0; i < platform.ram_count; i++)
 		in_ram |= a >= platform.ram[i].base && n <= platform.ram[i].size &&
 		          a - platform.ram[i].base <= platform.ram[i].size - n;
-	if (p != end || !in_ram || !n || platform.reserved_count >= MAX_RESERVED)
+	/* Address 0 would read as "none" (a NULL image or initrd). */
+	if (p != end || !in_ram || !a || !n || platform.reserved_count >= MAX_RESERVED)
 		return false;
 	platform.reserved[platform.reserved_count] = (struct mem_range){a, n};
 	platform.reserved_name[platform.reserved_count++] = what;
