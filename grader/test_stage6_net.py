@@ -226,8 +226,11 @@ def test_a_vm_without_receive_buffers_loses_only_its_own_frames(chapter, boot):
 
 @pytest.mark.points(2)
 def test_a_rude_driver_breaks_only_its_own_card(chapter, boot):
-    """vm1 sends a 10-byte frame and a 1600-byte one: the switch drops
-    them, counted on vm1's port ("runt", "oversized"); then a transmit
+    """vm1 sends a 10-byte frame, a 1600-byte one and one whose source
+    address is QEMU's gateway's, not its own: the switch drops them,
+    counted on vm1's port ("runt", "oversized", "bad source"), and learns
+    nothing from the third, so vm2's frames for the gateway still go to
+    the uplink; then a transmit
     chain that the device may write, which the device refuses: it needs a
     reset, and says why. vm1 resets it and gets its DHCP offer and ARP
     reply through it; vm2 beside it gets its own, untroubled."""
@@ -251,3 +254,4 @@ def test_a_rude_driver_breaks_only_its_own_card(chapter, boot):
         assert f"vnet: arp: 10.0.2.2 is at {SLIRP_MAC}" in out, f"vm{n}: no ARP reply:\n{out}"
     c1 = port_counters(run, "vm1")
     assert c1.get("runt") == 1 and c1.get("oversized") == 1, c1
+    assert c1.get("bad source") == 1, f"a frame with another's source address not dropped: {c1}"

@@ -22,7 +22,8 @@
  *           its used entry (least of 16), and `frames` of them back to
  *           back (the guest's copies included); then a BYE
  *   sink    station 2: counts and checks the BULK frames until the BYE
- *   rude    sends a runt (10 bytes) and an oversized frame (1600 bytes),
+ *   rude    sends a runt (10 bytes), an oversized frame (1600 bytes) and
+ *           a frame whose source is another's address (QEMU's gateway),
  *           which the switch drops and counts, then a transmit chain that
  *           the device may write: the device must need a reset; resets it,
  *           sets it up again and does what dhcp does
@@ -495,9 +496,15 @@ static void rude(void)
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf + VIRTIO_NET_HDR_SIZE, broadcast, ETH_ALEN);
 	memcpy(buf + VIRTIO_NET_HDR_SIZE + ETH_ALEN, net.mac, ETH_ALEN);
-	static const uint32_t lengths[2] = {10, 1600};
+	/* A runt, an oversized frame, and one that claims QEMU's gateway as
+	 * its source: a switch that learned it would send vm2's frames for
+	 * the gateway here. */
+	static const uint32_t lengths[3] = {10, 1600, 60};
+	static const uint8_t gateway[ETH_ALEN] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
 	uint32_t id, len;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
+		if (i == 2)
+			memcpy(buf + VIRTIO_NET_HDR_SIZE + ETH_ALEN, gateway, ETH_ALEN);
 		struct virtio_buf b = {(uintptr_t)buf, VIRTIO_NET_HDR_SIZE + lengths[i], false};
 		if (virtio_submit(&net.drv, VIRTIO_NET_TX, &b, 1) < 0 ||
 		    virtio_wait_used(&net.drv, VIRTIO_NET_TX, &id, &len, 1000) != 1) {

@@ -359,10 +359,13 @@ static int write_register(struct virtio_device *d, uint64_t offset, uint32_t val
 				virtio_device_fail(d, "queue %u: %s", d->queue_sel, why);
 				return -1;
 			}
-			q->last_avail = q->used_idx = q->in_flight = 0;
+			/* A queue starts empty: nothing is available until
+			 * virtq_avail reads avail.idx (§2.7.13). */
+			q->last_avail = q->avail_end = q->used_idx = q->in_flight = 0;
 			q->ready = true;
 		} else if (value == 0 && q->ready) {
 			q->ready = false;
+			q->last_avail = q->avail_end = 0;
 			q->epoch++; /* the chains in flight are stale */
 			if (d->ops->queue_reset)
 				d->ops->queue_reset(d, d->queue_sel);

@@ -172,9 +172,17 @@ static void vnet_driver_ok(struct virtio_device *d)
 	vswitch_port_drain(&n->port);
 }
 
+/* Lock held: a new driver (U-Boot's, then Linux's) gets no frame that
+ * came for the one before it. */
+static void vnet_reset(struct virtio_device *d)
+{
+	vswitch_port_flush(&((struct vnet *)d)->port);
+}
+
 static const struct virtio_device_ops vnet_ops = {
     .name = "virtio-net",
     .queue_notify = vnet_queue_notify,
+    .reset = vnet_reset,
     .driver_ok = vnet_driver_ok,
 };
 
@@ -218,6 +226,8 @@ static int vnet_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 	n->port.deliver = vnet_deliver;
 	n->port.receive = vnet_receive;
 	n->port.dev = n;
+	n->port.has_mac = true;
+	memcpy(n->port.mac, n->mac, ETH_ALEN);
 	vswitch_host(); /* set up on the boot hart, before any vCPU runs */
 	const uint8_t *m = n->mac;
 	/* grader: test_stage6_net.py parses this line */

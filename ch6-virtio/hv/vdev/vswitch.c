@@ -22,6 +22,7 @@ static const char *const drop_names[VSWITCH_DROP_REASONS] = {
     [VSWITCH_DROP_RUNT] = "runt",
     [VSWITCH_DROP_OVERSIZED] = "oversized",
     [VSWITCH_DROP_BAD_SOURCE] = "bad source",
+    [VSWITCH_DROP_RESET] = "device reset",
     [VSWITCH_DROP_NOWHERE] = "nowhere to go",
 };
 
@@ -98,7 +99,7 @@ void vswitch_input(struct vswitch_port *port, const void *frame, uint32_t len)
 		vswitch_count_drop(port, VSWITCH_DROP_OVERSIZED);
 		return;
 	}
-	if (src[0] & ETH_GROUP_BIT) {
+	if ((src[0] & ETH_GROUP_BIT) || (port->has_mac && memcmp(src, port->mac, ETH_ALEN))) {
 		vswitch_count_drop(port, VSWITCH_DROP_BAD_SOURCE);
 		return;
 	}
@@ -174,6 +175,12 @@ void vswitch_port_drain(struct vswitch_port *port)
 			break;
 		queue_pop(q);
 	}
+}
+
+void vswitch_port_flush(struct vswitch_port *port)
+{
+	for (; port->queue.count; queue_pop(&port->queue))
+		vswitch_count_drop(port, VSWITCH_DROP_RESET);
 }
 
 void vswitch_port_offer(struct vswitch_port *port, const void *frame, uint32_t len)

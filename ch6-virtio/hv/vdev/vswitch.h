@@ -34,7 +34,8 @@ enum vswitch_drop {
 	VSWITCH_DROP_RX_SHORT,    /* the guest's receive buffer could not hold the frame */
 	VSWITCH_DROP_RUNT,        /* shorter than an Ethernet header */
 	VSWITCH_DROP_OVERSIZED,   /* longer than ETH_MAX_FRAME */
-	VSWITCH_DROP_BAD_SOURCE,  /* a group (multicast) source address */
+	VSWITCH_DROP_BAD_SOURCE,  /* a group source, or not the VM port's own address */
+	VSWITCH_DROP_RESET,       /* waiting for a device that its driver reset */
 	VSWITCH_DROP_NOWHERE,     /* no other port, or the destination is behind its own */
 	VSWITCH_DROP_REASONS
 };
@@ -68,6 +69,11 @@ struct vswitch_port {
 	 * under the device's lock (vswitch_port_offer, vswitch_port_drain). */
 	enum vswitch_rx (*receive)(struct vswitch_port *port, const void *frame, uint32_t len);
 	void *dev; /* the device behind the port */
+	/* A VM port's address, the only source its frames may carry: a VM
+	 * that sent others' addresses would take their traffic (the table
+	 * learns sources) or flush the table. The uplink leaves it unset. */
+	bool has_mac;
+	uint8_t mac[ETH_ALEN];
 	/* Set by vswitch_attach. */
 	struct vswitch *sw;
 	int index;
@@ -121,6 +127,9 @@ void vswitch_port_offer(struct vswitch_port *port, const void *frame, uint32_t l
 /* Under the device's lock, when the guest posted receive buffers: the
  * waiting frames go to the guest, oldest first, while it takes them. */
 void vswitch_port_drain(struct vswitch_port *port);
+/* Under the device's lock: the frames waiting for it are dropped (its
+ * driver reset it: they were for the driver that was there before). */
+void vswitch_port_flush(struct vswitch_port *port);
 
 /* Prints every port's counters (at the end of the run). */
 void vswitch_report(const struct vswitch *sw);
