@@ -69,7 +69,7 @@ def linux_guest() -> LinuxGuest:
             if e.network:
                 pytest.skip(f"no network to the Debian mirror (tools/debian_guest.py): {e}")
             pytest.fail(f"Debian's files do not check out: {e}", pytrace=False)
-        root = Path(debian_guest.ROOT)
+        root = Path(debian_guest.CACHE)  # the manifest's paths are relative to it
         release = Path(manifest["modules"]).name
         _guest = LinuxGuest(root / manifest["vmlinux"], Path(initrd), release)
     return _guest

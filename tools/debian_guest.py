@@ -54,7 +54,7 @@ KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 KERNEL_META = "linux-image-riscv64"
 BUSYBOX = "busybox-static"
 # Bumped when the extracted layout changes, so an old cache is redone.
-LAYOUT = 1
+LAYOUT = 2
 
 
 class FetchError(Exception):
@@ -328,7 +328,7 @@ def manifest():
     if m.get("layout") != LAYOUT:
         return None
     paths = [m["vmlinux"], m["busybox"], os.path.join(m["modules"], "modules.order")]
-    if not all(os.path.exists(os.path.join(ROOT, p)) for p in paths):
+    if not all(os.path.exists(os.path.join(CACHE, p)) for p in paths):
         return None
     return m
 
@@ -399,7 +399,8 @@ def _fetch(suite, refresh):
     busybox = os.path.join(trees[BUSYBOX][0], "usr", "bin", "busybox")
     if not vmlinux or not moddirs or not os.path.exists(busybox):
         raise FetchError("the packages do not hold boot/vmlinu*, lib/modules/*, usr/bin/busybox")
-    rel = lambda p: os.path.relpath(p, ROOT)  # noqa: E731
+    # Relative to the cache, which trees share (HVLAB_DEBIAN_CACHE).
+    rel = lambda p: os.path.relpath(p, CACHE)  # noqa: E731
     m = {
         "layout": LAYOUT,
         "suite": suite,
@@ -437,7 +438,7 @@ def main():
             say(f"error: {e}")
             return 1
     if args.path:
-        print(os.path.join(ROOT, m[args.path]))
+        print(os.path.join(CACHE, m[args.path]))
         return 0
     json.dump(m, sys.stdout, indent=1)
     print()

@@ -158,7 +158,7 @@ def load_order(wanted, available):
 
 
 def build(manifest, modules=MODULES):
-    root = debian_guest.ROOT
+    root = debian_guest.CACHE  # the manifest's paths are relative to it
     busybox = os.path.join(root, manifest["busybox"])
     moddir = os.path.join(root, manifest["modules"])
     kos = load_order(modules, find_modules(moddir))
