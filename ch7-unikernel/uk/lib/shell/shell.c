@@ -67,8 +67,9 @@ void shell_help(const struct shell_command *commands)
 
 int shell_execute(const struct shell_command *commands, char *line)
 {
-	char *argv[SHELL_MAX_ARGS];
-	int argc = split(line, argv);
+	char *words[SHELL_MAX_ARGS];
+	char **argv = words;
+	int argc = split(line, words);
 	if (argc < 0) {
 		printf("too many words (at most %d)\n", SHELL_MAX_ARGS);
 		return 1;
