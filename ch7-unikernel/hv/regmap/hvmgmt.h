@@ -64,9 +64,9 @@ struct hvmgmt_vm_desc {
 	uint64_t image_size;  /* nonzero */
 	uint64_t initrd_addr; /* GPA in the caller's RAM; 0 and 0: none */
 	uint64_t initrd_size;
-	uint32_t vcpus;     /* 1.. */
-	uint32_t reserved0; /* 0 */
-	uint64_t hart_mask; /* physical harts its vCPUs may run on; 0: any */
+	uint32_t vcpus;        /* 1.. */
+	uint32_t reserved0;    /* 0 */
+	uint64_t hart_mask;    /* physical harts its vCPUs may run on; 0: any */
 	uint64_t disk_start;   /* in 512-byte sectors of the host disk */
 	uint64_t disk_sectors; /* nonzero with HVMGMT_DISK */
 	uint8_t mac[6];        /* with HVMGMT_MAC: unicast */
@@ -81,7 +81,7 @@ struct hvmgmt_vm_desc {
 #define HVMGMT_STATE_FAILED  4 /* stopped by a fault */
 
 struct hvmgmt_vm_info {
-	uint32_t id; /* 1..: prints as [vmN] */
+	uint32_t id;    /* 1..: prints as [vmN] */
 	uint32_t state; /* HVMGMT_STATE_* */
 	char name[16];
 	uint64_t mem_size;
