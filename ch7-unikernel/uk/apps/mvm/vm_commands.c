@@ -59,12 +59,12 @@ static int vm_list(int argc, char **argv)
 	       "SLICES", "EXITS", "CONSOLE");
 	for (unsigned long i = 0; i < count && i < MAX_VMS; i++) {
 		const struct hvmgmt_vm_info *v = &infos[i];
-		char name[HVMGMT_NAME_LEN + 8];
-		snprintf(name, sizeof(name), "%.*s%s", HVMGMT_NAME_LEN, v->name,
+		char name[sizeof(v->name) + 8];
+		snprintf(name, sizeof(name), "%.*s%s", (int)sizeof(v->name), v->name,
 		         v->is_mvm ? " (mvm)" : "");
 		printf("%-3u %-16s %-8s %5lluMiB %5u %10llu %10llu %10llu\n", (unsigned)v->id, name,
 		       hvmgmt_state_name(v->state), (unsigned long long)(v->mem_size >> 20),
-		       (unsigned)v->vcpus, (unsigned long long)v->time_slices,
+		       (unsigned)v->vcpus, (unsigned long long)v->slices,
 		       (unsigned long long)v->exits, (unsigned long long)v->console_bytes);
 	}
 	if (count > MAX_VMS)

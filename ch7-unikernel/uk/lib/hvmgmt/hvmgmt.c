@@ -30,39 +30,39 @@ static long with_value(struct sbiret r, unsigned long *value)
 
 long hvmgmt_version(unsigned long *version)
 {
-	return with_value(hvmgmt_call(HVMGMT_FID_GET_VERSION, 0, 0, 0, 0), version);
+	return with_value(hvmgmt_call(HVMGMT_GET_VERSION, 0, 0, 0, 0), version);
 }
 
 long hvmgmt_vm_list(struct hvmgmt_vm_info *infos, size_t capacity, unsigned long *count)
 {
 	return with_value(
-	    hvmgmt_call(HVMGMT_FID_VM_LIST, (unsigned long)infos, capacity * sizeof(*infos), 0, 0),
+	    hvmgmt_call(HVMGMT_VM_LIST, (unsigned long)infos, capacity * sizeof(*infos), 0, 0),
 	    count);
 }
 
 long hvmgmt_vm_create(const struct hvmgmt_vm_desc *desc, unsigned long *id)
 {
 	return with_value(
-	    hvmgmt_call(HVMGMT_FID_VM_CREATE, (unsigned long)desc, sizeof(*desc), 0, 0), id);
+	    hvmgmt_call(HVMGMT_VM_CREATE, (unsigned long)desc, sizeof(*desc), 0, 0), id);
 }
 
 long hvmgmt_vm_start(unsigned long id)
 {
-	return hvmgmt_call(HVMGMT_FID_VM_START, id, 0, 0, 0).error;
+	return hvmgmt_call(HVMGMT_VM_START, id, 0, 0, 0).error;
 }
 
 long hvmgmt_vm_stop(unsigned long id)
 {
-	return hvmgmt_call(HVMGMT_FID_VM_STOP, id, 0, 0, 0).error;
+	return hvmgmt_call(HVMGMT_VM_STOP, id, 0, 0, 0).error;
 }
 
 long hvmgmt_vm_destroy(unsigned long id)
 {
-	return hvmgmt_call(HVMGMT_FID_VM_DESTROY, id, 0, 0, 0).error;
+	return hvmgmt_call(HVMGMT_VM_DESTROY, id, 0, 0, 0).error;
 }
 
 long hvmgmt_vm_console(unsigned long id, void *buf, size_t size, uint64_t from, unsigned long *len)
 {
-	return with_value(hvmgmt_call(HVMGMT_FID_VM_CONSOLE, id, (unsigned long)buf, size, from),
+	return with_value(hvmgmt_call(HVMGMT_VM_CONSOLE, id, (unsigned long)buf, size, from),
 	                  len);
 }
