@@ -112,12 +112,17 @@ static int get_string(struct ctx *c, int obj, const char *path, const char *key,
 
 static int number_at(struct ctx *c, int tok, const char *where, uint64_t *out)
 {
-	if (json_u64(&c->doc, tok, out) < 0)
-		return refuse(c, where,
-		              "is %s, not a number (a decimal number, or a \"0x...\" or \"0b...\" "
-		              "string, within 64 bits)",
-		              json_kind(&c->doc, tok));
-	return 0;
+	const char *text;
+	if (json_u64(&c->doc, tok, out) == 0)
+		return 0;
+	const char *kind = json_kind(&c->doc, tok);
+	int len = json_raw(&c->doc, tok, &text);
+	if (strcmp(kind, "a number") && strcmp(kind, "a string"))
+		return refuse(c, where, "is %s, not a number", kind);
+	return refuse(c, where,
+	              "%.*s is not a whole number of 64 bits (decimal, or a \"0x...\" or "
+	              "\"0b...\" string)",
+	              len > 24 ? 24 : len, text);
 }
 
 /* *present says whether it was there (NULL: it must be). */

@@ -367,6 +367,14 @@ int json_bool(const struct json_doc *doc, int tok, bool *out)
 	return 0;
 }
 
+int json_raw(const struct json_doc *doc, int tok, const char **start)
+{
+	if (!valid_index(doc, tok))
+		return -1;
+	*start = doc->text + token(doc, tok)->start;
+	return token(doc, tok)->end - token(doc, tok)->start;
+}
+
 const char *json_kind(const struct json_doc *doc, int tok)
 {
 	if (!valid_index(doc, tok))

@@ -54,6 +54,10 @@ int json_string(const struct json_doc *doc, int tok, char *buf, size_t cap);
 int json_u64(const struct json_doc *doc, int tok, uint64_t *out);
 int json_bool(const struct json_doc *doc, int tok, bool *out);
 
+/* A token's text as written (a string's without its quotes): its length,
+ * and *start; -1 for no token. For messages. */
+int json_raw(const struct json_doc *doc, int tok, const char **start);
+
 /* "object", "array", "string", "number", "true"/"false"/"null": for messages. */
 const char *json_kind(const struct json_doc *doc, int tok);
 
