@@ -30,8 +30,14 @@ from pathlib import Path
 import pytest
 
 from guests import raw_image, vm_text
-from uk import app_image
+from mix64 import splitmix64
 from virtio import MODERN, disk_args
+
+try:
+    from uk import app_image
+except ImportError:  # grader/uk.py's helper, by the layout it documents
+    def app_image(chapter, name: str) -> Path:
+        return chapter.path / "build" / "uk" / name / f"{name}.bin"
 
 STAGE = 7
 FS_SIZE = 8 << 20  # the MVM's ext2, its slice of the host disk
@@ -115,9 +121,12 @@ def create(run, file: str, name: str) -> int:
 
 
 def hello_expectation(nonce: int) -> str:
-    """A line that only a hello run with this nonce prints (uk/apps/hello)."""
-    from uk import hello_line
-    return hello_line(nonce)
+    """A line that only a hello run with this nonce prints (uk/apps/hello:
+    three steps of splitmix64 from the nonce)."""
+    x = nonce
+    for _ in range(3):
+        x = splitmix64(x)
+    return f"hello: mix3={x:016x}"
 
 
 @pytest.mark.points(4)
