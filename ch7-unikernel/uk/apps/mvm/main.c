@@ -24,9 +24,14 @@ static void greet_hypervisor(void)
 	long error = hvmgmt_version(&version);
 	if (!error)
 		error = hvmgmt_vm_list(NULL, 0, &vms);
-	if (error) {
+	if (error == HVMGMT_ERR_DENIED) {
 		printf("mvm: the hypervisor's management extension answers %s: "
 		       "this VM is not the management VM (hvlab's mvm=N names it)\n",
+		       hvmgmt_error_name(error));
+		return;
+	}
+	if (error) {
+		printf("mvm: no management extension here (%s): not under hvlab?\n",
 		       hvmgmt_error_name(error));
 		return;
 	}

@@ -114,8 +114,11 @@ static int vm_config(int argc, char **argv)
 	cfg.desc.initrd_size = ramdisk_size;
 	long error = hvmgmt_vm_create(&cfg.desc, &id);
 	if (error) {
-		printf("%s: the hypervisor refused the VM: %s (its reason: the [hv] line above)\n",
-		       file, hvmgmt_error_name(error));
+		/* The hypervisor prints why it refuses a description. */
+		printf("%s: the hypervisor refused the VM: %s%s\n", file, hvmgmt_error_name(error),
+		       error == HVMGMT_ERR_INVALID_PARAM || error == HVMGMT_ERR_INVALID_ADDRESS
+		           ? " (its reason: the [hv] line above)"
+		           : "");
 		goto out;
 	}
 	printf("%s: created VM %lu (%s): vm boot %lu starts it\n", file, id, cfg.desc.name, id);

@@ -42,8 +42,8 @@ long hvmgmt_vm_list(struct hvmgmt_vm_info *infos, size_t capacity, unsigned long
 
 long hvmgmt_vm_create(const struct hvmgmt_vm_desc *desc, unsigned long *id)
 {
-	return with_value(
-	    hvmgmt_call(HVMGMT_VM_CREATE, (unsigned long)desc, sizeof(*desc), 0, 0), id);
+	return with_value(hvmgmt_call(HVMGMT_VM_CREATE, (unsigned long)desc, sizeof(*desc), 0, 0),
+	                  id);
 }
 
 long hvmgmt_vm_start(unsigned long id)
@@ -63,6 +63,5 @@ long hvmgmt_vm_destroy(unsigned long id)
 
 long hvmgmt_vm_console(unsigned long id, void *buf, size_t size, uint64_t from, unsigned long *len)
 {
-	return with_value(hvmgmt_call(HVMGMT_VM_CONSOLE, id, (unsigned long)buf, size, from),
-	                  len);
+	return with_value(hvmgmt_call(HVMGMT_VM_CONSOLE, id, (unsigned long)buf, size, from), len);
 }

@@ -10,6 +10,12 @@
 
 #include "../../../hv/regmap/hvmgmt.h"
 
+/* The SBI errors the calls answer (SBI specification, "Binary Encoding"). */
+#define HVMGMT_ERR_NOT_SUPPORTED   (-2) /* not under hvlab */
+#define HVMGMT_ERR_INVALID_PARAM   (-3) /* the hypervisor prints which field */
+#define HVMGMT_ERR_DENIED          (-4) /* not the management VM, or itself */
+#define HVMGMT_ERR_INVALID_ADDRESS (-5)
+
 long hvmgmt_version(unsigned long *version);
 /* Writes as many entries as fit into infos; *count: how many VMs there are. */
 long hvmgmt_vm_list(struct hvmgmt_vm_info *infos, size_t capacity, unsigned long *count);

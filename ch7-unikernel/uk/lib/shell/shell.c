@@ -97,7 +97,9 @@ int shell_execute(const struct shell_command *commands, char *line)
 		return 1;
 	}
 	if (cmd->sub) {
-		help_table(cmd->sub, "");
+		char prefix[24];
+		snprintf(prefix, sizeof(prefix), "%s ", argv[0]);
+		help_table(cmd->sub, prefix);
 		return 1;
 	}
 	return cmd->run(argc, argv);
