@@ -25,12 +25,14 @@ import random
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from guests import raw_image, vm_text
 from mix64 import splitmix64
+from qemu import timeout_scale
 from virtio import MODERN, disk_args
 
 try:
@@ -101,6 +103,19 @@ def command(run, line: str, reply: str, timeout: float = 30) -> re.Match:
     return run.expect(r"^\[vm1\] " + reply, timeout=timeout)
 
 
+def wait_output(run, pattern: str, timeout: float = 30) -> re.Match:
+    """Waits for a line anywhere in the run's output (unlike run.expect,
+    which looks after its previous match: a VM that the MVM starts may print
+    before the MVM's own reply)."""
+    deadline = time.monotonic() + timeout * timeout_scale()
+    while True:
+        m = re.search(pattern, run.output, re.M)
+        if m:
+            return m
+        assert time.monotonic() < deadline, f"no /{pattern}/ in the output:\n{run.output[-3000:]}"
+        time.sleep(0.2)
+
+
 def vm_list(run) -> dict[int, tuple[str, str]]:
     """`vm list`, read back: id -> (name, state)."""
     run.send("vm list\r")
@@ -146,7 +161,7 @@ def test_mvm_creates_boots_stops_removes(chapter, boot, tmp_path):
 
     expected = hello_expectation(nonce)
     command(run, f"vm boot {n}", rf"vm boot {n}: running")
-    run.expect(rf"^\[vm{n}\] {re.escape(expected)}$", timeout=30)
+    wait_output(run, rf"^\[vm{n}\] {re.escape(expected)}$")
     # The VM's console log, read back through the MVM.
     command(run, f"vm console {n}", rf"{re.escape(expected)}$")
     run.expect(rf"^\[vm1\] vm console {n}: (\d+) bytes$")
