@@ -119,7 +119,7 @@ def wait_output(run, pattern: str, timeout: float = 30) -> re.Match:
 def vm_list(run) -> dict[int, tuple[str, str]]:
     """`vm list`, read back: id -> (name, state)."""
     run.send("vm list\r")
-    m = run.expect(r"^\[vm1\] ID +NAME +STATE.*?^\[vm1\] (\d+) VMs?$", timeout=30)
+    m = run.expect(r"^\[vm1\] ID +NAME +STATE[\s\S]*?^\[vm1\] (\d+) VMs?$", timeout=30)
     rows = {}
     for line in m.group(0).splitlines()[1:-1]:
         r = re.match(r"\[vm1\] (\d+) +([a-z0-9_-]+)(?: \(mvm\))? +(\w+) ", line)

@@ -20,10 +20,11 @@ static const struct shell_command mvm_commands[] = {
 /* Whether the hypervisor takes our calls: its version, and the VMs. */
 static void greet_hypervisor(void)
 {
+	static struct hvmgmt_vm_info first; /* the call wants a buffer, even for a count */
 	unsigned long version, vms;
 	long error = hvmgmt_version(&version);
 	if (!error)
-		error = hvmgmt_vm_list(NULL, 0, &vms);
+		error = hvmgmt_vm_list(&first, 1, &vms);
 	if (error == HVMGMT_ERR_DENIED) {
 		printf("mvm: the hypervisor's management extension answers %s: "
 		       "this VM is not the management VM (hvlab's mvm=N names it)\n",
