@@ -243,8 +243,8 @@ def test_non_mvm_caller_denied(chapter, boot, tmp_path):
     disk = make_disk(chapter, tmp_path, {"hello.json": hello_config("hello", "")})
     word, _ = raw_image(app_image(chapter, "mvm"), MVM_RAM)
     run = start_mvm(boot, chapter, disk, more=word)  # the same staged image, again
-    run.expect(r"^\[vm2\] mvm: the hypervisor's management extension answers "
-               r"SBI_ERR_DENIED: this VM is not the management VM", timeout=60)
+    wait_output(run, r"^\[vm2\] mvm: the hypervisor's management extension answers "
+                r"SBI_ERR_DENIED: this VM is not the management VM", timeout=60)
     assert re.search(r"^\[hv\] vm2 \(\S+\): management call \S+ denied: "
                      r"not the management VM$", run.output, re.M), \
         "the hypervisor did not say who tried"
