@@ -100,7 +100,8 @@ def command(run, line: str, reply: str, timeout: float = 30) -> re.Match:
     """Types a line at the MVM's console and waits for its reply (a regex on
     the MVM's lines, `[vm1] ` implied)."""
     run.send(line + "\r")
-    return run.expect(r"^\[vm1\] " + reply, timeout=timeout)
+    # The whole line: a regex could match the first half of one that is arriving.
+    return run.expect(r"^\[vm1\] (?:" + reply + r")(?=\n)", timeout=timeout)
 
 
 def wait_output(run, pattern: str, timeout: float = 30) -> re.Match:
@@ -119,7 +120,7 @@ def wait_output(run, pattern: str, timeout: float = 30) -> re.Match:
 def vm_list(run) -> dict[int, tuple[str, str]]:
     """`vm list`, read back: id -> (name, state)."""
     run.send("vm list\r")
-    m = run.expect(r"^\[vm1\] ID +NAME +STATE[\s\S]*?^\[vm1\] (\d+) VMs?$", timeout=30)
+    m = run.expect(r"^\[vm1\] ID +NAME +STATE[\s\S]*?^\[vm1\] (\d+) VMs?$(?=\n)", timeout=30)
     rows = {}
     for line in m.group(0).splitlines()[1:-1]:
         r = re.match(r"\[vm1\] (\d+) +([a-z0-9_-]+)(?: \(mvm\))? +(\w+) ", line)
@@ -130,7 +131,7 @@ def vm_list(run) -> dict[int, tuple[str, str]]:
 
 
 def create(run, file: str, name: str) -> int:
-    m = command(run, f"vm config {file}", rf"{re.escape(file)}: (created VM (\d+) \({name}\)|.*)")
+    m = command(run, f"vm config {file}", rf"{re.escape(file)}: (created VM (\d+) \({name}\).*|.*)")
     assert m[2], f"vm config {file} did not create the VM: {m[0]}"
     return int(m[2])
 
