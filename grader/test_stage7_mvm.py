@@ -101,7 +101,7 @@ def command(run, line: str, reply: str, timeout: float = 30) -> re.Match:
     the MVM's lines, `[vm1] ` implied)."""
     run.send(line + "\r")
     # The whole line: a regex could match the first half of one that is arriving.
-    return run.expect(r"^\[vm1\] (?:" + reply + r")(?=\n)", timeout=timeout)
+    return run.expect(r"^\[vm1\] (?:" + reply + r")[^\n]*(?=\n)", timeout=timeout)
 
 
 def wait_output(run, pattern: str, timeout: float = 30) -> re.Match:
