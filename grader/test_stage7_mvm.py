@@ -151,6 +151,10 @@ def test_mvm_creates_boots_stops_removes(chapter, boot, tmp_path):
     disk = make_disk(chapter, tmp_path, {
         "hello.bin": app_image(chapter, "hello"),
         "hello.json": hello_config("hello", f"nonce={nonce:#x}"),
+        "mvm.bin": app_image(chapter, "mvm"),
+        "idle.json": hello_config("idle", "", image={
+            "kernel_filename": "mvm.bin", "kernel_load_ipa": "0x80200000",
+            "kernel_entry_point": "0x80200000"}),
     })
     run = start_mvm(boot, chapter, disk)
     rows = vm_list(run)
@@ -168,17 +172,28 @@ def test_mvm_creates_boots_stops_removes(chapter, boot, tmp_path):
     run.expect(rf"^\[vm1\] vm console {n}: (\d+) bytes$")
     assert expected in vm_text(run, n)
 
-    state = vm_list(run)[n][1]
-    assert state in ("running", "stopped"), state  # hello may have finished
-    if state == "running":
-        command(run, f"vm stop {n}", rf"vm stop {n}: stopped")
-        assert vm_list(run)[n] == ("hello", "stopped")
-    # The MVM cannot stop or remove itself.
-    command(run, "vm stop 1", r"vm stop 1: SBI_ERR_DENIED$")
-    command(run, f"vm rm {n}", rf"vm rm {n}: removed")
+    # hello powers off when done: the hypervisor stops it.
+    wait_output(run, rf"^\[hv\] vm{n} \(hello\): stopped: ")
+    assert vm_list(run)[n] == ("hello", "stopped")
+    command(run, f"vm rm {n}", rf"vm rm {n}: removed$")
     rows = vm_list(run)
     assert n not in rows and len(rows) == 1, rows
     command(run, f"vm boot {n}", rf"vm boot {n}: SBI_ERR_\w+$")
+
+    # A VM that keeps running (the mvm app again, which is not the MVM: its
+    # calls are denied), stopped by the MVM, then removed.
+    m = create(run, "idle.json", "idle")
+    command(run, f"vm boot {m}", rf"vm boot {m}: running")
+    wait_output(run, rf"^\[vm{m}\] mvm: type help")
+    assert vm_list(run)[m] == ("idle", "running")
+    command(run, f"vm stop {m}", rf"vm stop {m}: stopped$")
+    assert vm_list(run)[m] == ("idle", "stopped")
+    # The MVM cannot stop or remove itself.
+    command(run, "vm stop 1", r"vm stop 1: SBI_ERR_DENIED$")
+    command(run, "vm rm 1", r"vm rm 1: SBI_ERR_DENIED$")
+    command(run, f"vm rm {m}", rf"vm rm {m}: removed$")
+    rows = vm_list(run)
+    assert list(rows) == [1], rows
 
 
 @pytest.mark.points(3)
