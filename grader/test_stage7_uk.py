@@ -151,6 +151,9 @@ def test_threads_preemption(chapter, app_boot, on):
         f"the spinner did not run between the ticks: its counts {counts}"
     assert f"threads: result={threads_result(nonce):016x}" in text, \
         "wrong result from the producer/consumer threads"
+    for who in ("producer", "consumer"):
+        assert f"threads: {who} handled 64 values" in text, \
+            f"the {who}'s thread-local count is not its own"
     assert re.search(r"^threads: done after \d+ context switches$", text, re.M)
 
 
