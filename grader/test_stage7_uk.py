@@ -198,3 +198,21 @@ def test_threads_uses_our_malloc(chapter):
                      link_map, re.M), "calloc does not come from alloc (lib/alloc/malloc.c)"
     assert not re.search(r"libc\.a\([^)]*malloc[^)]*\)", link_map), \
         "the link map shows picolibc's malloc in threads"
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("on", ON)
+def test_threads_reads_the_console_uart(chapter, app_boot, on):
+    """With echo=N, threads reads N typed characters through stdin: the
+    ns16550 that /chosen/stdout-path names, its receive interrupt through
+    the PLIC (intc) waking the reading thread. Under hvlab: the VM's
+    emulated UART, which the console gives the input (vm1 has it first)."""
+    text = "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(4))
+    run = app_boot(app_image(chapter, "threads"), on,
+                   f"nonce={random.getrandbits(64):#x} ticks=2 echo={len(text)}", mem="64M")
+    run.expect(rf"threads: type {len(text)} characters", timeout=60)
+    run.send(text, char_delay=0.05)
+    run.wait_clean_exit(60)
+    got = re.findall(r"^threads: got (0x[0-9a-f]+) ", app_text(run, on), re.M)
+    assert [int(g, 16) for g in got] == [ord(c) for c in text], \
+        f"typed {text!r}, the app read {got}"

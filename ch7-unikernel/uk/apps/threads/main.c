@@ -124,6 +124,15 @@ int main(void)
 	uk_sem_down(&result_ready);
 	printf("threads: result=%016" PRIx64 "\n", result);
 	uk_sem_down(&ticker_done);
+	uint64_t echo = plat_arg_u64("echo", 0);
+	if (echo) {
+		printf("threads: type %" PRIu64 " characters\n", echo);
+		fflush(stdout);
+		for (uint64_t i = 0; i < echo; i++) {
+			int c = getchar();
+			printf("threads: got %#x (spinner at %" PRIu64 ")\n", (unsigned)c, spins);
+		}
+	}
 	printf("threads: done after %" PRIu64 " context switches\n", uk_sched_switches());
 	return 0;
 }
