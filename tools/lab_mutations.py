@@ -223,4 +223,18 @@ MUTATIONS = [
              "broadcasts sent back to their sender too",
              "uint32_t others = sw->attached & ~(1u << src);", "uint32_t others = sw->attached;",
              catch="test_vms_exchange_frames_through_the_switch"),
+    # -- lab 7 ---------------------------------------------------------------
+    Mutation(7, "uk/lib/plat/boot.c", "run every init of the table in level order",
+             "the table walked from the last level down (sched's init before the allocator's)",
+             "for (long level = UK_INIT_PLAT; level <= UK_INIT_LAST; level++) {",
+             "for (long level = UK_INIT_LAST; level >= UK_INIT_PLAT; level--) {",
+             catch="test_threads_preemption"),
+    Mutation(7, "uk/lib/sched/switch.S", "save this thread's ra, sp, s0-s11 and tp",
+             "the return address reloaded from the thread being left",
+             "ld\tra, 0(a1)", "ld\tra, 0(a0)",
+             catch="test_threads_preemption"),
+    Mutation(7, "uk/lib/sched/switch.S", "save this thread's ra, sp, s0-s11 and tp",
+             "tp not switched (threads share one TLS block)",
+             "ld\ttp, 112(a1)", "ld\ttp, 112(a0)",
+             catch="test_threads_preemption"),
 ]
