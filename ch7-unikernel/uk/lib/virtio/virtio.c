@@ -8,7 +8,11 @@
 #include "plat/plat.h"
 #include "virtio/virtio_mmio.h"
 
-#define USE_INTERRUPTS (CONFIG_LIBINTC && CONFIG_LIBSCHED && CONFIG_LIBSYNC)
+#if CONFIG_LIBINTC && CONFIG_LIBSCHED && CONFIG_LIBSYNC
+#define USE_INTERRUPTS 1
+#else
+#define USE_INTERRUPTS 0
+#endif
 #if USE_INTERRUPTS
 #include "intc/intc.h"
 #include "sched/sched.h"
