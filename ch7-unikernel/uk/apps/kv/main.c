@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 	if (store_open(&store, disk, start, sectors)) {
 		printf("kv: no store on sectors %llu+%llu of a disk of %llu%s\n",
 		       (unsigned long long)start, (unsigned long long)sectors,
-		       (unsigned long long)blk_sectors(disk), blk_read_only(disk) ? ", read-only" : "");
+		       (unsigned long long)blk_sectors(disk),
+		       blk_read_only(disk) ? ", read-only" : "");
 		return 1;
 	}
 	report("opened");

@@ -255,7 +255,10 @@ static int walk_dir(struct ext2_file *dir,
 			if (rec_len < DIRENT_NAME || rec_len % 4 || rec_len > room ||
 			    name_len > rec_len - DIRENT_NAME || name_len > EXT2_NAME_MAX)
 				return refuse("bad directory entry, inode", dir->ino);
-			if (ino && name_len) {
+			if (ino && (!name_len || memchr(e + DIRENT_NAME, 0, name_len) ||
+			            memchr(e + DIRENT_NAME, '/', name_len)))
+				return refuse("bad name in a directory entry, inode", dir->ino);
+			if (ino) {
 				int r = fn((const char *)e + DIRENT_NAME, name_len, ino, arg);
 				if (r)
 					return r;

@@ -126,6 +126,30 @@ static uint64_t read_next_record(struct store *s, uint64_t sector)
 	return n;
 }
 
+/* The log ends at s->end. If that sector is not blank, a record was torn
+ * there (or the disk corrupted one): the rest of the half is zeroed, so
+ * that nothing after the end (pieces of the torn record, records after a
+ * corrupt one) can be read as a record once appends reach it. */
+static int clear_after_end(struct store *s)
+{
+	uint64_t at = half_start(s, s->live) + s->end;
+	if (s->end >= s->half_sectors || blk_read(s->dev, at, s->buf, 1))
+		return 0;
+	bool blank = true;
+	for (unsigned i = 0; i < SECTOR; i++)
+		blank &= !s->buf[i];
+	if (blank || blk_read_only(s->dev))
+		return 0; /* read-only: nothing will be appended */
+	memset(s->buf, 0, sizeof(s->buf));
+	uint64_t chunk = sizeof(s->buf) / SECTOR;
+	for (uint64_t pos = s->end; pos < s->half_sectors; pos += chunk) {
+		uint64_t n = s->half_sectors - pos < chunk ? s->half_sectors - pos : chunk;
+		if (blk_write(s->dev, half_start(s, s->live) + pos, s->buf, n))
+			return -1;
+	}
+	return blk_flush(s->dev);
+}
+
 /* Replays the live half's log into the index. */
 static int recover(struct store *s)
 {
@@ -135,7 +159,7 @@ static int recover(struct store *s)
 	for (;;) {
 		uint64_t n = read_next_record(s, s->end);
 		if (!n)
-			return 0;
+			return clear_after_end(s);
 		struct store_record r;
 		memcpy(&r, s->buf, sizeof(r));
 		char key[STORE_KEY_MAX + 1];

@@ -12,7 +12,8 @@
  * whole or torn; recovery (store_open) reads the live half's records in
  * order while each has the half's generation, the next sequence number
  * and a matching CRC, and stops at the first that does not: a torn record
- * and everything after it are ignored, and the next append overwrites it.
+ * and everything after it are ignored; the rest of the half is zeroed
+ * (so that only appends write there again) and the next append goes there.
  *
  * Compaction: when a record does not fit, the live records (the newest
  * of each key, no deletions) are copied into the other half with the

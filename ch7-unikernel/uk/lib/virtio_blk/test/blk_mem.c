@@ -73,15 +73,21 @@ bool blk_read_only(struct blkdev *d)
 
 int blk_read(struct blkdev *d, uint64_t sector, void *buf, size_t count)
 {
-	if (sector > d->sectors || count > d->sectors - sector)
+	if (sector > d->sectors || count > d->sectors - sector) {
+		d->out_of_range++;
 		return -1;
+	}
 	memcpy(buf, d->data + sector * BLK_SECTOR_SIZE, count * BLK_SECTOR_SIZE);
 	return 0;
 }
 
 int blk_write(struct blkdev *d, uint64_t sector, const void *buf, size_t count)
 {
-	if (d->read_only || sector > d->sectors || count > d->sectors - sector || d->cut)
+	if (sector > d->sectors || count > d->sectors - sector) {
+		d->out_of_range++;
+		return -1;
+	}
+	if (d->read_only || d->cut)
 		return -1;
 	d->writes++;
 	for (size_t i = 0; i < count; i++) {

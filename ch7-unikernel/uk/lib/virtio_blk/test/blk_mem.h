@@ -19,6 +19,7 @@ struct blkdev {
 	uint64_t cut_after;
 	bool cut;
 	uint64_t writes, flushes;
+	uint64_t out_of_range; /* requests beyond the device: a caller's bug */
 };
 
 struct blkdev *blk_mem_new(uint64_t sectors);
