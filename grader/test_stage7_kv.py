@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 import re
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -343,3 +344,17 @@ def test_kv_ignores_a_torn_record(target):
     check_get(lines, nonce, as_acceptable(state))
     check_image_state(t.disk, t.first, t.sectors, nonce, as_acceptable(state))
     check_outside_untouched(t)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("component", ["store", "ext2"])
+def test_storage_host_tests(chapter, component):
+    """The host tests of the storage components (uk/lib/NAME/test/, built
+    with the host's cc and its sanitizers over a block device in memory):
+    the store against power cuts after every written sector of a run that
+    compacts, ext2 against mke2fs -d images of every supported layout."""
+    test_dir = chapter.path / "uk" / "lib" / component / "test"
+    r = subprocess.run(["make", "-s", "-C", str(test_dir)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0 and f"{component}: all tests passed" in r.stdout, (
+        f"make -C {test_dir}:\n{r.stdout[-3000:]}{r.stderr[-3000:]}")
