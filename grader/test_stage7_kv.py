@@ -144,18 +144,21 @@ class Target:
         self.how, self.chapter, self.request = how, chapter, request
         self.disk, self.first, self.sectors = disk, first, sectors
 
-    def start(self, args: str) -> QemuRun:
+    def start(self, args: str, read_only: bool = False) -> QemuRun:
+        """A run of the app with these bootargs; read_only: the disk
+        (direct) or the VM's slice of it (hvlab) is read-only."""
         image = app_image(self.chapter)
         if self.how == "direct":
             machine = Machine(mem="64M", smp=1, append=f"{args} store={self.first}+{self.sectors}",
-                              extra=MODERN + disk_args(self.disk))
+                              extra=MODERN + disk_args(self.disk, read_only=read_only))
             run = QemuRun(image, machine, name=f"kv{len(self.request.node.hvlab_runs)}")
         else:
             vm, loader = raw_image(image, "16M")
             words = " ".join(f"vm1.{w}" for w in args.split())
             machine = Machine(mem="1G", smp=2, extra=MODERN + disk_args(self.disk) + loader,
                               append=f"{vm} vm1.disk={self.first * SECTOR:#x}+"
-                                     f"{self.sectors * SECTOR:#x} {words}")
+                                     f"{self.sectors * SECTOR:#x}{':ro' if read_only else ''} "
+                                     f"{words}")
             run = QemuRun(self.chapter.elf, machine,
                           name=f"hvlab{len(self.request.node.hvlab_runs)}")
         self.request.node.hvlab_runs.append(run)
@@ -344,6 +347,31 @@ def test_kv_ignores_a_torn_record(target):
     check_get(lines, nonce, as_acceptable(state))
     check_image_state(t.disk, t.first, t.sectors, nonce, as_acceptable(state))
     check_outside_untouched(t)
+
+
+@pytest.mark.points(1)
+def test_kv_read_only_disk(target):
+    """A store on a disk that has become read-only (VIRTIO_BLK_F_RO: QEMU's
+    readonly=on directly, a `:ro` slice under hvlab) is still read back
+    whole; a put is refused by the driver, reported, and changes no byte
+    of the image."""
+    t = target
+    nonce = random.getrandbits(64)
+    k = random.randrange(3, 8)
+    t.finish(t.start(f"kv=put nonce={nonce:#x} count={k}"))
+    before = t.disk.read_bytes()
+
+    lines = t.finish(t.start(f"kv=get nonce={nonce:#x}", read_only=True))
+    check_get(lines, nonce, as_acceptable(expected_state(nonce, range(k), 16)))
+
+    run = t.start(f"kv=put nonce={nonce:#x} from={k} count=1", read_only=True)
+    run.wait_exit(120)
+    out = run.output
+    assert "virtio-blk: write to a read-only disk" in out and f"kv: put k{k} failed" in out, (
+        "a put on a read-only disk should fail in the driver and be reported:\n"
+        + "\n".join(t.lines(run)))
+    assert re.search(r"virtio-blk: disk 0 .*, read-only, ", out), "the disk not seen read-only"
+    assert t.disk.read_bytes() == before, "the read-only disk's image changed"
 
 
 @pytest.mark.points(1)
