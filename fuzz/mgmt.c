@@ -49,7 +49,8 @@ static bool model_accepts(const struct hvmgmt_vm_desc *d, const struct mgmt_limi
 {
 	if (d->magic != 0x444D5648u || d->version != 1 || d->size != 416)
 		return false;
-	if (d->flags & ~0xfu || (d->flags & 2 && !(d->flags & 1)) || (d->flags & 8 && !(d->flags & 4)))
+	if (d->flags & ~0xfu || (d->flags & 2 && !(d->flags & 1)) ||
+	    (d->flags & 8 && !(d->flags & 4)))
 		return false;
 	size_t n = 0;
 	while (n < 16 && d->name[n])
@@ -121,11 +122,11 @@ static void valid_desc(struct hvmgmt_vm_desc *d, const struct mgmt_limits *lim)
  * ones). */
 static void set_field(struct hvmgmt_vm_desc *d, unsigned k, uint64_t v)
 {
-	uint64_t *wide[] = {&d->mem_gpa,     &d->mem_size,    &d->load_gpa,    &d->entry_gpa,
-	                    &d->image_addr,  &d->image_size,  &d->initrd_addr, &d->initrd_size,
-	                    &d->hart_mask,   &d->disk_start,  &d->disk_sectors, &d->reserved2[0]};
-	uint32_t *narrow[] = {&d->magic, &d->version, &d->size, &d->flags, &d->vcpus,
-	                      &d->reserved0};
+	uint64_t *wide[] = {&d->mem_gpa,    &d->mem_size,   &d->load_gpa,     &d->entry_gpa,
+	                    &d->image_addr, &d->image_size, &d->initrd_addr,  &d->initrd_size,
+	                    &d->hart_mask,  &d->disk_start, &d->disk_sectors, &d->reserved2[0]};
+	uint32_t *narrow[] = {&d->magic, &d->version, &d->size,
+	                      &d->flags, &d->vcpus,   &d->reserved0};
 	unsigned nw = sizeof(wide) / sizeof(wide[0]), nn = sizeof(narrow) / sizeof(narrow[0]);
 	k %= nw + nn + 4;
 	if (k < nw)
