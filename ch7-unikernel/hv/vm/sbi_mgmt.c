@@ -4,7 +4,14 @@
  * argument is the guest's: buffers must lie in its RAM (and be writable
  * where written), a description is copied into the hypervisor's memory
  * before its fields are checked (vm/mgmt_desc.c), and an image is copied
- * from the management VM's RAM only. One call at a time (mgmt_lock). */
+ * from the management VM's RAM only. One call at a time (mgmt_lock).
+ *
+ * The machine stays up while the management VM runs, whatever the others
+ * do; when it stops, the others run on until they stop too (a VM it
+ * created but did not start never runs then). A VM created here is like
+ * one of the command line's (its device tree, vPLIC, UART, virtio disk on
+ * its slice, virtio-net card), and any stopped VM but the management VM
+ * may be destroyed, which frees its slot for the next VM_CREATE. */
 #include "arch/hart.h"
 #include "boot/platform.h"
 #include "dev/virtio_blk.h"

@@ -1,9 +1,10 @@
-/* Creating a VM: guest RAM in the G-stage table, the image copied into it
- * (at its start for the built-in guests, 2 MiB in for a raw image), the
- * devices of the guest's machine (vm/vdev.h), a device tree at the end of
- * RAM (and below it an initial RAM disk if the VM has one), vCPU 0 ready to
- * start at the image with a0 = 0 and a1 = the device tree (the same entry
- * contract as OpenSBI's for an S-mode kernel). */
+/* Creating a VM (at boot, or by the management VM: vm/sbi_mgmt.c): guest
+ * RAM in the G-stage table, the image copied into it (at its start for the
+ * built-in guests, 2 MiB in for a raw image), the devices of the guest's
+ * machine (vm/vdev.h), a device tree at the end of RAM (and below it an
+ * initial RAM disk if the VM has one), vCPU 0 ready to start at the image
+ * with a0 = 0 and a1 = the device tree (the same entry contract as
+ * OpenSBI's for an S-mode kernel). */
 #include <stdarg.h>
 
 #include "arch/hart.h"
@@ -27,7 +28,7 @@ static struct spinlock vms_lock = SPINLOCK_INIT("vms");
 _Static_assert(VM_FREE == 0, "a slot of zeroes is free");
 
 /* A free slot is all zeroes: the BSS's at boot, vm_discard's after a
- * creation that failed. */
+ * creation that failed or a VM destroyed (vm_destroy). */
 static struct vm *vm_alloc(void)
 {
 	spin_lock(&vms_lock);

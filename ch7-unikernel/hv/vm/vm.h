@@ -98,7 +98,9 @@ void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
 void vm_console_putc(struct vcpu *v, char c);
 /* Prints v's unfinished line now (a prompt, say), leaving it open. */
 void vm_console_flush(struct vcpu *v);
-/* How many VMs have not stopped, and how many stopped with a failure. */
+/* How many VMs run, and how many stopped with a failure. The machine
+ * powers off when none runs (vm/sched.c): the management VM keeps it up
+ * while it runs; a VM that it created and never started does not. */
 int vm_running_count(void);
 int vm_failed_count(void);
 
