@@ -223,4 +223,10 @@ MUTATIONS = [
              "broadcasts sent back to their sender too",
              "uint32_t others = sw->attached & ~(1u << src);", "uint32_t others = sw->attached;",
              catch="test_vms_exchange_frames_through_the_switch"),
+    # -- lab 7 ---------------------------------------------------------------
+    Mutation(7, "uk/lib/net/tcp.c", "SYN-RECEIVED -> ESTABLISHED",
+             "any ACK establishes, even one of data never sent",
+             "if (SEQ_LT(c->snd_una, s->ack) && SEQ_LEQ(s->ack, c->snd_nxt)) {",
+             "if (SEQ_LEQ(c->snd_una, s->ack)) {",
+             catch="test_net_stack_host_harness"),
 ]
