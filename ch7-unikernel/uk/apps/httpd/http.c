@@ -66,7 +66,8 @@ static bool token_in(const char *v, size_t len, const char *token)
 {
 	size_t n = strlen(token);
 	for (size_t i = 0; i + n <= len; i++)
-		if (!strncasecmp(v + i, token, n) && (i == 0 || v[i - 1] == ',' || v[i - 1] == ' ') &&
+		if (!strncasecmp(v + i, token, n) &&
+		    (i == 0 || v[i - 1] == ',' || v[i - 1] == ' ') &&
 		    (i + n == len || v[i + n] == ',' || v[i + n] == ' '))
 			return true;
 	return false;

@@ -19,12 +19,12 @@
 #include "virtio_blk/blk.h"
 #include "virtio_net/netdev.h"
 
-#define HTTPD_PORT         80
-#define HTTPD_BACKLOG      16
-#define HTTPD_STACK        (16 * 1024)
-#define HTTPD_CHUNK        4096
-#define HTTPD_DISCARD_MAX  (64 * 1024) /* largest request body read and ignored */
-#define HTTPD_REPLY_HEAD   256
+#define HTTPD_PORT        80
+#define HTTPD_BACKLOG     16
+#define HTTPD_STACK       (16 * 1024)
+#define HTTPD_CHUNK       4096
+#define HTTPD_DISCARD_MAX (64 * 1024) /* largest request body read and ignored */
+#define HTTPD_REPLY_HEAD  256
 
 static struct ext2_fs fs;
 static struct uk_mutex fs_mutex; /* ext2's caches are shared */
@@ -92,18 +92,18 @@ static const char *content_type(const char *path)
 }
 
 static bool send_head(struct tcp_conn *c, int status, const char *type, uint64_t length,
-		      bool keep_alive)
+                      bool keep_alive)
 {
 	char head[HTTPD_REPLY_HEAD];
 	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %d %s\r\nServer: hvlab-uk\r\nContent-Type: %s\r\n"
-			 "Content-Length: %" PRIu64 "\r\nConnection: %s\r\n\r\n",
-			 status, reason(status), type, length, keep_alive ? "keep-alive" : "close");
+	                 "HTTP/1.1 %d %s\r\nServer: hvlab-uk\r\nContent-Type: %s\r\n"
+	                 "Content-Length: %" PRIu64 "\r\nConnection: %s\r\n\r\n",
+	                 status, reason(status), type, length, keep_alive ? "keep-alive" : "close");
 	return tcp_send(c, head, (size_t)n) == n;
 }
 
 static bool send_text(struct tcp_conn *c, int status, const char *body, bool keep_alive,
-		      bool head_only)
+                      bool head_only)
 {
 	size_t len = strlen(body);
 	return send_head(c, status, "text/plain", len, keep_alive) &&
@@ -139,7 +139,8 @@ static bool serve_file(struct conn_state *s, const char *path, bool keep_alive, 
 	if (strstr(path, "/../") || strstr(path, "//") ||
 	    (strlen(path) >= 3 && !strcmp(path + strlen(path) - 3, "/..")))
 		return send_error(s->c, 404, keep_alive, head_only);
-	snprintf(full, sizeof(full), "%s%s", path, path[strlen(path) - 1] == '/' ? "index.html" : "");
+	snprintf(full, sizeof(full), "%s%s", path,
+	         path[strlen(path) - 1] == '/' ? "index.html" : "");
 	uk_mutex_lock(&fs_mutex);
 	int r = ext2_open(&fs, full, &f);
 	uk_mutex_unlock(&fs_mutex);
@@ -194,7 +195,7 @@ static bool serve_request(struct conn_state *s, size_t head_len)
 		left -= have;
 		if (left) {
 			long n = tcp_recv_timeout(s->c, s->buf, sizeof(s->buf) - 1,
-						  CONFIG_HTTPD_IDLE_MS);
+			                          CONFIG_HTTPD_IDLE_MS);
 			if (n <= 0)
 				return false;
 			s->used = (size_t)n;
@@ -242,8 +243,8 @@ static void serve_connection(struct conn_state *s)
 				return;
 			}
 			long n = tcp_recv_timeout(s->c, s->buf + s->used,
-						  CONFIG_HTTPD_HEADER_MAX - s->used,
-						  CONFIG_HTTPD_IDLE_MS);
+			                          CONFIG_HTTPD_HEADER_MAX - s->used,
+			                          CONFIG_HTTPD_IDLE_MS);
 			if (n <= 0)
 				return; /* closed, reset or idle */
 			s->used += (size_t)n;
