@@ -4,6 +4,8 @@ HTTPD_WWW  ?= $(APP_DIR)/www
 HTTPD_DISK ?= $(OUT)/disk.img
 HTTPD_DISK_SIZE ?= 8M
 
+all: $(HTTPD_DISK)
+
 $(HTTPD_DISK): $(shell find $(HTTPD_WWW) -type f 2>/dev/null)
 	@mkdir -p $(dir $@)
 	@echo "  MKE2FS  $(APP): $@ from $(HTTPD_WWW)"
@@ -12,4 +14,3 @@ $(HTTPD_DISK): $(shell find $(HTTPD_WWW) -type f 2>/dev/null)
 
 .PHONY: disk
 disk: $(HTTPD_DISK)
-all: $(HTTPD_DISK)
