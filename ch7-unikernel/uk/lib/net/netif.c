@@ -21,7 +21,7 @@ struct net_stack netif_stack;
 static struct netdev *netif_dev;
 static struct uk_mutex netif_mutex;
 static struct uk_cond netif_cond;
-static struct uk_thread *netif_thread;
+static struct uk_sem netif_rx; /* a semaphore: a notification is never lost */
 static uint8_t netif_frame[NETDEV_MAX_FRAME];
 
 void netif_lock(void)
@@ -58,8 +58,7 @@ static void netif_tx(void *ctx, const void *frame, size_t len)
 static void netif_rx_notify(void *arg)
 {
 	(void)arg;
-	if (netif_thread)
-		uk_thread_wake(netif_thread);
+	uk_sem_up(&netif_rx);
 }
 
 static void netif_loop(void *arg)
@@ -89,7 +88,7 @@ static void netif_loop(void *arg)
 			wait_ms = next - now;
 		else if (next <= now)
 			wait_ms = 1;
-		uk_thread_block(plat_ticks() + wait_ms * (plat_ticks_per_sec() / 1000));
+		uk_sem_down_timeout(&netif_rx, wait_ms * 1000000);
 	}
 }
 
@@ -155,6 +154,7 @@ int net_start(struct netdev *dev)
 	netdev_mac(dev, mac);
 	uk_mutex_init(&netif_mutex);
 	uk_cond_init(&netif_cond);
+	uk_sem_init(&netif_rx, 0);
 	net_init(&netif_stack, mac, (uint32_t)(plat_ticks() ^ plat_arg_u64("nonce", 0)), netif_tx,
 	         dev);
 	bool fixed = netif_static_addr();
@@ -163,8 +163,7 @@ int net_start(struct netdev *dev)
 	if (!fixed)
 		dhcp_begin(&netif_stack);
 	netif_unlock();
-	netif_thread = uk_thread_create("net", netif_loop, NULL, NETIF_STACK_SIZE);
-	if (!netif_thread) {
+	if (!uk_thread_create("net", netif_loop, NULL, NETIF_STACK_SIZE)) {
 		printf("net: no memory for the network thread\n");
 		return -1;
 	}
