@@ -7,7 +7,7 @@ include $(APP_DIR)/.config
 # Step 2, the selection: component directory lib/DIR <-> CONFIG_LIB<DIR, upper case>.
 upper      = $(shell echo '$(1)' | tr a-z A-Z)
 COMPONENTS := $(notdir $(patsubst %/Kconfig,%,$(wildcard lib/*/Kconfig)))
-SELECTED   := $(foreach c,$(COMPONENTS),$(if $(filter y,$(CONFIG_LIB$(call upper,$(c)))),$(c)))
+SELECTED   := $(strip $(foreach c,$(COMPONENTS),$(if $(filter y,$(CONFIG_LIB$(call upper,$(c)))),$(c))))
 SRCS       := $(foreach c,$(SELECTED),$(wildcard lib/$(c)/*.c lib/$(c)/*.S)) \
               $(wildcard $(APP_DIR)/*.c $(APP_DIR)/*.S)
 OBJS       := $(patsubst %,$(OUT)/obj/%.o,$(SRCS))

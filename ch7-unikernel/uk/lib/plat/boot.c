@@ -47,6 +47,7 @@ __attribute__((noreturn)) void plat_boot(unsigned long hartid, const void *fdt)
 	run_init_table();
 	static char app_name[] = UK_APP_NAME;
 	char *argv[] = {app_name, NULL};
+	plat_irq_enable();
 	int ret = main(1, argv);
 	plat_poweroff(ret != 0);
 }
