@@ -12,7 +12,7 @@
 #                            the students' tree (build/handout): every lab stubbed,
 #                            or labs 1..N solved once their deadline has passed
 #   make gradescope [SOLVED=N] [DUE="..."]  the Gradescope autograder (build/gradescope)
-#   make labs-check          prove the labs are real: every handout loses points
+#   make labs-check [LABS_ARGS=...]  prove the labs are real: every handout loses points
 #   make diffs               regenerate each chapter's patch against the previous one
 #                            (chN-x/from-chM-y.patch) and its README section
 #   make bench               instruction counts under qemu -icount (bench/results.json)
@@ -115,7 +115,7 @@ gradescope:
 
 labs-check: deps
 	@test -e tools/labs_real.py || { echo "labs-check: an instructors' check, not in a students' tree"; exit 2; }
-	$(PYTHON) tools/labs_real.py
+	$(PYTHON) tools/labs_real.py $(LABS_ARGS)
 
 diffs:
 	$(PY3) tools/chapter_diff.py

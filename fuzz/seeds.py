@@ -352,10 +352,104 @@ VSWITCH = {
 }
 
 
+# --- uk_store: sectors - 32, mode 1 (built), generation - 1, live half,
+# records (key selector, value length, kind), the spoiled byte, operations.
+def store_record(key, length, delete=False):
+    return u8(key) + u16(length) + u8(0 if delete else 1)
+
+
+def store_slice(records, spoil=(0, 0), sectors=64, generation=0, live=0):
+    return (u8(sectors - 32) + u8(1) + u8(generation) + u8(live) + u8(len(records))
+            + b"".join(records) + u16(spoil[0]) + u8(spoil[1]))
+
+
+def store_op(key, length, delete=False):
+    return u8(key) + u8(length) + u8(1 if delete else 0)
+
+
+STORE_OPS = store_op(0, 10) + store_op(1, 200) + store_op(0, 0, True) + store_op(2, 255)
+UK_STORE = {
+    "log-intact": store_slice([store_record(k % 6, 40 * k) for k in range(8)]) + STORE_OPS,
+    "torn-tail": store_slice([store_record(0, 100), store_record(1, 1500)],
+                             spoil=(512 * 3 + 700, 0x40)) + STORE_OPS,
+    "deletions-half-1": store_slice([store_record(2, 30), store_record(2, 0, True),
+                                     store_record(3, 3000)], live=1, generation=2) + STORE_OPS,
+    "nearly-full": store_slice([store_record(k % 6, 3584) for k in range(4)], sectors=40)
+    + STORE_OPS * 2,
+    "bad-header": store_slice([store_record(1, 10)], spoil=(4, 1)) + STORE_OPS,
+    "raw-zeros": u8(0) + u8(0) + bytes(512 * 32),
+}
+
+
+def uk_ext2_images():
+    """Small images from mke2fs -d, made reproducible (a fixed time, UUID
+    and hash seed): revision 1 with 1 KiB blocks, revision 0, 2 KiB blocks
+    with 128-byte inodes."""
+    import subprocess
+    import tempfile
+    images = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "tree")
+        os.makedirs(os.path.join(tree, "dir", "sub"))
+        for path, data in (("a", b"hi\n"), ("dir/b", bytes(range(256)) * 12),
+                           ("dir/sub/c", b"x\n")):
+            with open(os.path.join(tree, path), "wb") as f:
+                f.write(data)
+        with open(os.path.join(tree, "holes"), "wb") as f:
+            f.truncate(20000)
+        for root, dirs, files in os.walk(tree):  # mke2fs -d copies times
+            for name in dirs + files + ["."]:
+                os.utime(os.path.join(root, name), (1700000000, 1700000000))
+        fixed = "01234567-89ab-cdef-0123-456789abcdef"
+        for name, opts, size in (("rev1-1k", ["-b", "1024"], 64 << 10),
+                                 ("rev0-1k", ["-b", "1024", "-r", "0"], 64 << 10),
+                                 ("rev1-2k-128", ["-b", "2048", "-I", "128"], 128 << 10)):
+            img = os.path.join(tmp, name)
+            subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", *opts, "-U", fixed,
+                            "-E", f"hash_seed={fixed}", "-N", "32", "-d", tree, img,
+                            str(size // 1024) + "K"], check=True, capture_output=True,
+                           env=dict(os.environ, E2FSPROGS_FAKE_TIME="1700000000"))
+            with open(img, "r+b") as f:
+                f.truncate(size)  # mke2fs leaves unwritten blocks off the end
+                f.seek(0)
+                images[name] = f.read()
+    return images
+
+
+# --- mgmt: caller RAM, mem_max, harts, disk selectors; mode; the description
+# (mode 0) or (field, value) changes of a valid one; a buffer.
+def mgmt_desc(flags=0, name=b"child", mem=4 << 20, load=0x80000000, entry=0x80000000,
+              image=0x80000000, image_size=0x4000, initrd=0, initrd_size=0, vcpus=1,
+              mask=0, disk=0, sectors=0, mac=b"\0" * 6, cmdline=b"nonce=1"):
+    return (u32(0x444D5648) + u32(1) + u32(416) + u32(flags) + name.ljust(16, b"\0")
+            + u64(0x80000000) + u64(mem) + u64(load) + u64(entry) + u64(image) + u64(image_size)
+            + u64(initrd) + u64(initrd_size) + u32(vcpus) + u32(0) + u64(mask) + u64(disk)
+            + u64(sectors) + mac + b"\0\0" + b"\0" * 24 + cmdline.ljust(256, b"\0"))
+
+
+def mgmt_changes(*pairs):
+    return u8(len(pairs)) + b"".join(u8(k) + u64(v) for k, v in pairs)
+
+
+MGMT_LIMITS = u8(4) + u8(1) + u8(2) + u8(1)  # 1 GiB at 0x80000000, 64 MiB, 2 harts, 8192 sectors
+MGMT = {
+    "valid": MGMT_LIMITS + u8(0) + mgmt_desc() + u64(0x80001000) + u64(64),
+    "disk-net-mac-initrd": MGMT_LIMITS + u8(0)
+    + mgmt_desc(flags=0xF, disk=4096, sectors=2048, mac=bytes([2, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE]),
+                initrd=0x80100000, initrd_size=0x1000, mask=3, vcpus=8)
+    + u64(0xBFFFFFC0) + u64(64),
+    "image-at-the-end": MGMT_LIMITS + u8(0)
+    + mgmt_desc(image=0xC0000000 - 0x4000, load=0x80200000, entry=0x80203FFC, mem=64 << 20)
+    + u64(0xC0000000) + u64(0),
+    "changes": MGMT_LIMITS + mgmt_changes((5, 0x3FC000), (1, 4 << 20), (16, 9), (22, 0x4141))
+    + u64(0x7FFFFFFF) + u64(2),
+}
+
 def main():
     for name, seeds in (("decode", DECODE), ("sbi", SBI), ("guest_mem", GUEST_MEM),
                         ("config", CONFIG), ("vplic", VPLIC), ("vuart", VUART),
-                        ("virtq", VIRTQ), ("gpt", GPT), ("vswitch", VSWITCH)):
+                        ("virtq", VIRTQ), ("gpt", GPT), ("vswitch", VSWITCH),
+                        ("mgmt", MGMT), ("uk_store", UK_STORE), ("uk_ext2", uk_ext2_images())):
         directory = os.path.join(HERE, "corpus", name)
         os.makedirs(directory, exist_ok=True)
         for old in os.listdir(directory):

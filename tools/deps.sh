@@ -33,6 +33,9 @@ requirements=(
 	"u-boot-qemu:file:/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 	"clang:cmd:clang"
 	"libclang-rt-14-dev:libfuzzer"
+	"python3-kconfiglib:pymod:kconfiglib"
+	"picolibc-riscv64-unknown-elf:file:/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs"
+	"libjsmn-dev:file:/usr/include/jsmn.h"
 )
 # Installed when the system has them; the grader runs without.
 optional=(python3-pytest-xdist)

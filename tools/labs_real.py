@@ -30,8 +30,14 @@ repository's grader/logs stays that of `make test`. Runs go in parallel
 (--jobs, default the number of CPUs); the handout and region runs stop at
 their first failing test (-x), which is all they need to know.
 
+With --reference-results, the reference's grades are those of a `make test`
+just run on this same tree (its results.json: every test of every chapter,
+named `test_x[chN-x...]`) rather than a second run of the same tests: CI runs
+`make test` first, and the reference is the repository as it is.
+
     tools/labs_real.py [--jobs N] [--chapter chN-x ...] [--keep DIR]
                        [--mutations-only | --no-mutations] [--mutation TEXT]
+                       [--reference-results grader/results.json]
     tools/labs_real.py --apply-only      (do the mutations still apply? seconds)
 """
 
@@ -41,6 +47,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -181,6 +188,24 @@ def grade(run: Run, py: str, results_dir: Path) -> Run:
     return run
 
 
+def reference_from(results: Path, stage: int, chapter: str, tree: Path) -> Run:
+    """The reference's grades for a chapter from a results.json of `make
+    test` (every stage of the chapter: a superset of stage N's, which is
+    what the handout's lost points are compared with)."""
+    run = Run("reference", chapter, stage, tree)
+    try:
+        data = json.loads(results.read_text())
+    except (OSError, ValueError) as e:
+        run.error = f"cannot read {results}: {e}"
+        return run
+    # test_x[chN-x], or test_x[chN-x-128M-smp1] with parameters after it
+    mine = [t for t in data.get("tests", [])
+            if re.search(rf"\[{re.escape(chapter)}[\]-]", t["name"])]
+    run.results = {t["name"]: t["score"] == t["max_score"] for t in mine}
+    run.score = (sum(t["score"] for t in mine), sum(t["max_score"] for t in mine))
+    return run
+
+
 def caught(run: Run) -> bool:
     """Whether a mutant's run shows the mistake (a build error counts)."""
     return bool(run.build_error or run.error or not all(run.results.values()))
@@ -265,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--no-mutations", action="store_true", help="leave the mutations out")
     ap.add_argument("--mutation", metavar="TEXT",
                     help="only the mutations whose file or description contains TEXT")
+    ap.add_argument("--reference-results", type=Path, metavar="RESULTS_JSON",
+                    help="take the reference's grades from this results.json of `make test` "
+                         "on the same tree instead of grading it again")
     ap.add_argument("--apply-only", action="store_true",
                     help="only check that every mutation still applies to its region "
                          "(seconds, no grading: after editing code inside LAB regions)")
@@ -331,8 +359,16 @@ def main(argv: list[str] | None = None) -> int:
 
         py = python()
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            refs = list(pool.map(lambda nc: grade(Run("reference", nc[1], nc[0], solved), py,
-                                                  results_dir), chapters))
+            # The builds that mutants and regions start from: the reference
+            # tree's, or with --reference-results the repository's own,
+            # which `make test` just built from the same files.
+            seed_from = REPO if args.reference_results else solved
+            if args.reference_results:
+                refs = [reference_from(args.reference_results, n, c, solved)
+                        for n, c in chapters]
+            else:
+                refs = list(pool.map(lambda nc: grade(Run("reference", nc[1], nc[0], solved),
+                                                      py, results_dir), chapters))
             baseline = {r.chapter: r for r in refs}
             runs = []
             for n, c in chapters:
@@ -347,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(Run("handout", c, n, released, exitfirst=bool(clean)))
                     for i, r in enumerate(own[c]):
                         tree = make_tree(work / f"region-{c}-{i}", lambda x, r=r: x == r)
-                        seed_build(tree, c, solved)
+                        seed_build(tree, c, seed_from)
                         runs.append(Run("region", c, n, tree, region=r, exitfirst=bool(clean)))
                 if args.no_mutations:
                     continue
@@ -355,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
                         not args.mutation or args.mutation in str(x))):
                     tree = make_tree(work / f"mutant-{c}-{i}", lambda r: False)
                     err = apply_mutation(tree, c, m)
-                    seed_build(tree, c, solved)
+                    seed_build(tree, c, seed_from)
                     if err:
                         failures.append(f"{c}: mutation '{m}' does not apply: {err}")
                     else:
