@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from guests import raw_image, vm_lines
 from mix64 import splitmix64
-from qemu import Machine, QemuRun
+from qemu import QemuRun
+from uk import ON, app_boot, app_image, app_output  # noqa: F401 (app_boot: a fixture)
 from virtio import MODERN, SECTOR, disk_args, make_disk, sector_bytes
 
 STAGE = 7
@@ -130,63 +130,46 @@ def check_image_state(image: Path, first: int, sectors: int, nonce: int,
 
 # -- running the app ------------------------------------------------------
 
-def app_image(chapter) -> Path:
-    image = chapter.path / "build" / "uk" / "kv" / "kv.bin"
-    assert image.exists(), f"{image} was not built (the chapter's make builds every uk app)"
-    return image
-
-
 class Target:
-    """Where the app runs: OpenSBI directly, or a VM under hvlab; `first`
-    and `sectors` are the store's slice of QEMU's disk either way."""
+    """Where the app runs (uk.app_boot): OpenSBI directly, or a VM under
+    hvlab; `first` and `sectors` are the store's slice of QEMU's disk
+    either way."""
 
-    def __init__(self, how: str, chapter, request, disk: Path, first: int, sectors: int):
-        self.how, self.chapter, self.request = how, chapter, request
+    def __init__(self, on: str, chapter, app_boot, disk: Path, first: int, sectors: int):
+        self.on, self.image, self.app_boot = on, app_image(chapter, "kv"), app_boot
         self.disk, self.first, self.sectors = disk, first, sectors
 
     def start(self, args: str, read_only: bool = False) -> QemuRun:
         """A run of the app with these bootargs; read_only: the disk
         (direct) or the VM's slice of it (hvlab) is read-only."""
-        image = app_image(self.chapter)
-        if self.how == "direct":
-            machine = Machine(mem="64M", smp=1, append=f"{args} store={self.first}+{self.sectors}",
-                              extra=MODERN + disk_args(self.disk, read_only=read_only))
-            run = QemuRun(image, machine, name=f"kv{len(self.request.node.hvlab_runs)}")
-        else:
-            vm, loader = raw_image(image, "16M")
-            words = " ".join(f"vm1.{w}" for w in args.split())
-            machine = Machine(mem="1G", smp=2, extra=MODERN + disk_args(self.disk) + loader,
-                              append=f"{vm} vm1.disk={self.first * SECTOR:#x}+"
-                                     f"{self.sectors * SECTOR:#x}{':ro' if read_only else ''} "
-                                     f"{words}")
-            run = QemuRun(self.chapter.elf, machine,
-                          name=f"hvlab{len(self.request.node.hvlab_runs)}")
-        self.request.node.hvlab_runs.append(run)
-        return run.start()
+        extra = MODERN + disk_args(self.disk, read_only=read_only and self.on == "direct")
+        if self.on == "direct":
+            return self.app_boot(self.image, "direct", f"{args} store={self.first}+{self.sectors}",
+                                 mem="64M", extra=extra)
+        slice_ = f"{self.first * SECTOR:#x}+{self.sectors * SECTOR:#x}"
+        slice_ += ":ro" if read_only else ""
+        return self.app_boot(self.image, "hvlab", args, mem="16M", extra=extra,
+                             hv_args=f"vm1.disk={slice_}")
 
     def lines(self, run: QemuRun) -> list[str]:
         """The app's lines (without [vm1] under hvlab)."""
-        lines = run.output.splitlines() if self.how == "direct" else vm_lines(run, 1)
-        return [ln for ln in lines if ln.startswith("kv: ")]
+        return [ln for ln in app_output(run, self.on) if ln.startswith("kv: ")]
 
     def finish(self, run: QemuRun) -> list[str]:
         run.wait_clean_exit(120)
         return self.lines(run)
 
 
-@pytest.fixture(params=["direct", "hvlab"])
-def target(request, chapter, tmp_path):
+@pytest.fixture(params=ON)
+def target(request, chapter, app_boot, tmp_path):
     """A fresh disk of grader-made sectors and the store's slice of it."""
-    request.node.hvlab_runs = getattr(request.node, "hvlab_runs", [])
     disk_nonce = random.getrandbits(64)
     disk = make_disk(tmp_path / "disk.img", disk_nonce, DISK_SECTORS)
     first = random.randrange(1, 8) * 256
     sectors = random.choice([64, 96, 128])
-    t = Target(request.param, chapter, request, disk, first, sectors)
+    t = Target(request.param, chapter, app_boot, disk, first, sectors)
     t.disk_nonce = disk_nonce
-    yield t
-    for run in request.node.hvlab_runs:
-        run.kill()
+    return t
 
 
 def check_outside_untouched(t: Target) -> None:
