@@ -12,7 +12,9 @@ the disk image itself with a parser of the store's format written here
 live half holds exactly the committed records, in order, and nothing
 outside the store's slice changed.
 
-Each test runs on OpenSBI directly (`-kernel kv.bin`, QEMU's virtio-blk
+The app waits for its disk by the completion interrupt (the virtio
+drivers' interrupt path through the PLIC; the other apps poll), and says
+how many it took. Each test runs on OpenSBI directly (`-kernel kv.bin`, QEMU's virtio-blk
 on the store's slice given by `store=START+SECTORS`) and as a VM under
 hvlab (the same image; the VM's disk is the slice `vm1.disk=START+SIZE`
 of QEMU's disk, and the store fills it).
@@ -219,6 +221,18 @@ def check_get(lines: list[str], nonce: int, acceptable: dict[str, set[int]]) -> 
     return got
 
 
+def check_interrupts(lines: list[str]) -> None:
+    """kv waits for its disk by the completion interrupt (KV_INTERRUPTS):
+    as many interrupts as requests (a late one may cover two)."""
+    m = next((re.fullmatch(r"kv: disk: (\d+) requests, (\d+) completion interrupts", ln)
+              for ln in lines if ln.startswith("kv: disk: ")), None)
+    assert m, "no 'kv: disk: R requests, I completion interrupts' line"
+    requests, interrupts = int(m[1]), int(m[2])
+    assert requests > 0 and requests / 2 <= interrupts <= requests + 1, (
+        f"{interrupts} completion interrupts for {requests} requests: the driver should "
+        "sleep until the device's interrupt, one per request")
+
+
 def as_acceptable(state: dict[str, int]) -> dict[str, set[int]]:
     return {k: {i} for k, i in state.items()}
 
@@ -252,6 +266,7 @@ def test_kv_data_survives_reboots(target):
     state = expected_state(nonce, range(k + m), keys)
     lines = t.finish(t.start(f"kv=get nonce={nonce:#x}"))
     check_get(lines, nonce, as_acceptable(state))
+    check_interrupts(lines)
     check_image_state(t.disk, t.first, t.sectors, nonce, as_acceptable(state))
     check_outside_untouched(t)
 

@@ -174,6 +174,7 @@ static void virtio_interrupt(void *arg)
 	struct virtio_dev *d = arg;
 	uint32_t status = virtio_read32(d, VIRTIO_MMIO_INTERRUPT_STATUS);
 	virtio_write32(d, VIRTIO_MMIO_INTERRUPT_ACK, status);
+	d->interrupts++;
 	if (d->on_interrupt)
 		d->on_interrupt(d, d->arg);
 	struct uk_thread *t = d->waiter;
