@@ -251,7 +251,12 @@ def test_kv_data_survives_reboots(target):
     k = random.randrange(4, keys)
     m = random.randrange(3, 10)
 
-    lines = t.finish(t.start(f"kv=put nonce={nonce:#x} keys={keys} count={k}"))
+    run = t.start(f"kv=put nonce={nonce:#x} keys={keys} count={k}")
+    lines = t.finish(run)
+    capacity = DISK_SECTORS if t.on == "direct" else t.sectors
+    driver = rf"^virtio-blk: disk 0 at 0x[0-9a-f]+ irq \d+: {capacity} sectors, interrupts$"
+    assert re.search(driver, "\n".join(app_output(run, t.on)), re.M), (
+        f"the driver should see a disk of {capacity} sectors, completions by interrupt")
     assert "kv: opened: 0 keys, generation 1, half 0, 1 sectors used" in lines, (
         "a new store (the slice held grader-made sectors) should open empty:\n" + "\n".join(lines))
     assert committed(lines, nonce, keys) == list(range(k))
@@ -370,6 +375,21 @@ def test_kv_read_only_disk(target):
         + "\n".join(t.lines(run)))
     assert re.search(r"virtio-blk: disk 0 .*, read-only, ", out), "the disk not seen read-only"
     assert t.disk.read_bytes() == before, "the read-only disk's image changed"
+
+
+@pytest.mark.points(1)
+def test_legacy_device_refused(chapter, app_boot, tmp_path):
+    """QEMU 7.2's virtio-mmio devices are legacy (version 1) unless told
+    otherwise: the driver leaves such a device alone and names the option
+    that makes it modern; kv then finds no disk."""
+    disk = make_disk(tmp_path / "disk.img", random.getrandbits(64), 64)
+    run = app_boot(app_image(chapter, "kv"), "direct", "kv=get", mem="64M", extra=disk_args(disk))
+    run.wait_exit(60)
+    out = "\n".join(app_output(run, "direct"))
+    assert re.search(r"virtio: device at 0x[0-9a-f]+ is legacy \(version 1\).*"
+                     r"-global virtio-mmio.force-legacy=false", out), (
+        f"no line naming the legacy device and the option:\n{out}")
+    assert "kv: no disk" in out
 
 
 @pytest.mark.points(1)
