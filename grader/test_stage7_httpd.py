@@ -255,7 +255,7 @@ def test_httpd_on_opensbi(chapter, tmp_path, request):
                                  extra=MODERN + disk_args(disk) +
                                  net_args([(port, FIRST_LEASE, 80)])), name="httpd")
     request.node.hvlab_runs = [run]
-    with run.start():
+    with run:
         m = run.expect(SERVING_RE, timeout=60 * timeout_scale())
         assert m[1] == FIRST_LEASE, f"the lease is {m[1]}, not {FIRST_LEASE}"
         exercise_httpd(port, nonce, files)
