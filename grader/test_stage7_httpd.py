@@ -102,7 +102,7 @@ def make_disk(tmp_path: Path, nonce: int) -> tuple[Path, dict[str, bytes]]:
     files = make_site(www, nonce)
     img = tmp_path / "httpd-disk.img"
     subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-d", str(www), str(img),
-                    str(DISK_BYTES // 1024)], check=True, capture_output=True)
+                    f"{DISK_BYTES >> 20}M"], check=True, capture_output=True)
     return img, files
 
 
@@ -271,7 +271,7 @@ def test_httpd_under_hvlab(chapter, boot, tmp_path):
     disk, files = make_disk(tmp_path, nonce)
     port = free_port()
     vm, loader = raw_image(image, "128M")
-    run = boot(mem="512M", smp=2,
+    run = boot(mem="1G", smp=2,
                extra=MODERN + disk_args(disk) + net_args([(port, FIRST_LEASE, 80)]) + loader,
                append=f"{vm} vm1.disk=0+{DISK_BYTES:#x} vm1.nonce={nonce:#x}")
     m = run.expect(r"\[vm1\] " + SERVING_RE, timeout=90 * timeout_scale())
