@@ -416,11 +416,40 @@ def uk_ext2_images():
     return images
 
 
+# --- mgmt: caller RAM, mem_max, harts, disk selectors; mode; the description
+# (mode 0) or (field, value) changes of a valid one; a buffer.
+def mgmt_desc(flags=0, name=b"child", mem=4 << 20, load=0x80000000, entry=0x80000000,
+              image=0x80000000, image_size=0x4000, initrd=0, initrd_size=0, vcpus=1,
+              mask=0, disk=0, sectors=0, mac=b"\0" * 6, cmdline=b"nonce=1"):
+    return (u32(0x444D5648) + u32(1) + u32(416) + u32(flags) + name.ljust(16, b"\0")
+            + u64(0x80000000) + u64(mem) + u64(load) + u64(entry) + u64(image) + u64(image_size)
+            + u64(initrd) + u64(initrd_size) + u32(vcpus) + u32(0) + u64(mask) + u64(disk)
+            + u64(sectors) + mac + b"\0\0" + b"\0" * 24 + cmdline.ljust(256, b"\0"))
+
+
+def mgmt_changes(*pairs):
+    return u8(len(pairs)) + b"".join(u8(k) + u64(v) for k, v in pairs)
+
+
+MGMT_LIMITS = u8(4) + u8(1) + u8(2) + u8(1)  # 1 GiB at 0x80000000, 64 MiB, 2 harts, 8192 sectors
+MGMT = {
+    "valid": MGMT_LIMITS + u8(0) + mgmt_desc() + u64(0x80001000) + u64(64),
+    "disk-net-mac-initrd": MGMT_LIMITS + u8(0)
+    + mgmt_desc(flags=0xF, disk=4096, sectors=2048, mac=bytes([2, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE]),
+                initrd=0x80100000, initrd_size=0x1000, mask=3, vcpus=8)
+    + u64(0xBFFFFFC0) + u64(64),
+    "image-at-the-end": MGMT_LIMITS + u8(0)
+    + mgmt_desc(image=0xC0000000 - 0x4000, load=0x80200000, entry=0x80203FFC, mem=64 << 20)
+    + u64(0xC0000000) + u64(0),
+    "changes": MGMT_LIMITS + mgmt_changes((5, 0x3FC000), (1, 4 << 20), (16, 9), (22, 0x4141))
+    + u64(0x7FFFFFFF) + u64(2),
+}
+
 def main():
     for name, seeds in (("decode", DECODE), ("sbi", SBI), ("guest_mem", GUEST_MEM),
                         ("config", CONFIG), ("vplic", VPLIC), ("vuart", VUART),
                         ("virtq", VIRTQ), ("gpt", GPT), ("vswitch", VSWITCH),
-                        ("uk_store", UK_STORE), ("uk_ext2", uk_ext2_images())):
+                        ("mgmt", MGMT), ("uk_store", UK_STORE), ("uk_ext2", uk_ext2_images())):
         directory = os.path.join(HERE, "corpus", name)
         os.makedirs(directory, exist_ok=True)
         for old in os.listdir(directory):

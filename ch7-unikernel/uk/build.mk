@@ -22,7 +22,7 @@ ARCH     := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
 CFLAGS   := $(ARCH) --specs=picolibc.specs -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fno-common -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
-	-Ilib -I$(OUT)/include -I$(LIBFDT_DIR)include -DUK_APP_NAME='"$(APP)"'
+	-Ilib -Iinclude -I$(OUT)/include -I$(LIBFDT_DIR)include -DUK_APP_NAME='"$(APP)"'
 # The link names the plain ISA string: GCC 12 picks picolibc's rv64imac/lp64
 # multilib only from that one. printf is picolibc's integer-only variant
 # (no floating point in these images: no double formatting code).

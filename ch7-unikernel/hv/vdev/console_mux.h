@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+struct vm;
+
 /* The escape key: Ctrl-] (telnet's), which QEMU's -nographic passes on. */
 #define CONSOLE_ESCAPE 0x1d
 
@@ -13,5 +15,7 @@
 void console_mux_start(bool have_plic);
 /* A byte typed on the console. */
 void console_mux_input(char c);
+/* The VM is going away (destroyed): the focus leaves it. */
+void console_mux_forget(struct vm *vm);
 
 #endif

@@ -280,6 +280,16 @@ static const char *slice_conflict(const struct vm *vm, const struct vblk *b, int
 	return NULL;
 }
 
+const char *vblk_slice_conflict(uint64_t start, uint64_t sectors, bool read_only, int *other)
+{
+	static struct vblk probe; /* one caller at a time: the management lock */
+	probe.start = start;
+	probe.sectors = sectors;
+	probe.read_only = read_only || hblk_read_only();
+	probe.by_part = false;
+	return slice_conflict(NULL, &probe, other);
+}
+
 /* The slice of `spec` on the host disk, in sectors. 0, or -1 with the
  * reason printed. */
 static int find_slice(struct vm *vm, const char *spec, struct vblk *b)
@@ -374,8 +384,22 @@ static int vblk_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 	return 0;
 }
 
-/* The VM's creation failed after vblk_init: it never ran, so no slot is
- * busy and the bounce buffers are nobody's. */
+/* A stopped VM's requests still on the host disk: their completions
+ * write into the slots. */
+static bool vblk_busy(struct vm *vm, void *state, const struct vdev_slot *slot)
+{
+	struct vblk *b = state;
+	bool busy = false;
+	(void)vm, (void)slot;
+	spin_lock(&b->vio.lock);
+	for (unsigned i = 0; i < VBLK_SLOTS; i++)
+		busy |= b->slots[i].busy;
+	spin_unlock(&b->vio.lock);
+	return busy;
+}
+
+/* The VM's creation failed after vblk_init, or it is destroyed: no slot is
+ * busy (vblk_busy), so the bounce buffers are nobody's. */
 static void vblk_release(struct vm *vm, void *state, const struct vdev_slot *slot)
 {
 	struct vblk *b = state;
@@ -391,5 +415,6 @@ const struct vdev_model vblk_model = {
     .state_size = sizeof(struct vblk),
     .init = vblk_init,
     .release = vblk_release,
+    .busy = vblk_busy,
     .mmio = {.read = virtio_mmio_read, .write = virtio_mmio_write},
 };

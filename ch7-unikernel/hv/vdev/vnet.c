@@ -150,13 +150,14 @@ static void vnet_queue_notify(struct virtio_device *d, unsigned q)
  * creation that failed), with the memory for its queue (a VM that never
  * uses its card costs none). Buffers may have been posted before
  * DRIVER_OK. */
+#define VNET_QUEUE_FRAMES \
+	(ALIGN_UP(sizeof(struct vswitch_frame) * VSWITCH_QUEUE_LEN, PAGE_SIZE) / PAGE_SIZE)
+
 static void vnet_driver_ok(struct virtio_device *d)
 {
 	struct vnet *n = (struct vnet *)d;
 	if (!n->port.sw) {
-		unsigned long frames =
-		    ALIGN_UP(sizeof(struct vswitch_frame) * VSWITCH_QUEUE_LEN, PAGE_SIZE) /
-		    PAGE_SIZE;
+		unsigned long frames = VNET_QUEUE_FRAMES;
 		uint64_t queue = frame_alloc_contig(frames, PAGE_SIZE);
 		if (!queue) {
 			virtio_device_fail(d, "no memory for its switch port's queue");
@@ -190,7 +191,8 @@ static int vnet_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 {
 	struct vnet *n = state;
 	const char *asked = vm->config ? vm->config->mac : "";
-	bool present = hnet_present();
+	/* No card at all when its configuration says so (vm/sbi_mgmt.c). */
+	bool present = hnet_present() && !(vm->config && vm->config->no_net);
 	uint64_t features = FEATURE(VIRTIO_NET_F_MAC) | FEATURE(VIRTIO_NET_F_STATUS);
 	if (virtio_device_init(&n->vio, vm, slot, &vnet_ops, present ? VIRTIO_ID_NET : 0, features,
 	                       2, VNET_QUEUE_SIZE))
@@ -237,10 +239,23 @@ static int vnet_init(struct vm *vm, void *state, const struct vdev_slot *slot)
 	return 0;
 }
 
+/* The VM is destroyed (or its creation failed): off the switch, and the
+ * port's queue given back. */
+static void vnet_release(struct vm *vm, void *state, const struct vdev_slot *slot)
+{
+	struct vnet *n = state;
+	(void)vm, (void)slot;
+	if (!n->port.sw)
+		return;
+	vswitch_detach(&n->port);
+	frame_free_contig((uintptr_t)n->port.queue.slot, VNET_QUEUE_FRAMES);
+}
+
 const struct vdev_model vnet_model = {
     .compatible = "virtio,mmio",
     .irqs = 1,
     .state_size = sizeof(struct vnet),
     .init = vnet_init,
+    .release = vnet_release,
     .mmio = {.read = virtio_mmio_read, .write = virtio_mmio_write},
 };

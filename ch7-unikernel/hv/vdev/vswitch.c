@@ -3,6 +3,7 @@
  * only to learn and decide, never while a frame is delivered, so that a
  * port's device takes its own lock with no other held (a VM's transmit
  * and another VM's receive never nest two devices' locks). */
+#include "arch/csr.h"
 #include "dev/virtio_net.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
@@ -107,13 +108,18 @@ void vswitch_input(struct vswitch_port *port, const void *frame, uint32_t len)
 	spin_lock(&sw->lock);
 	mac_learn(sw, src, port->index);
 	uint32_t to = forward_ports(sw, port->index, dst, mac_lookup(sw, dst));
+	struct vswitch_port *ports[VSWITCH_PORTS];
+	for (int i = 0; i < VSWITCH_PORTS; i++)
+		ports[i] = sw->ports[i];
+	/* A port that leaves (vswitch_detach) waits for this delivery. */
+	__atomic_add_fetch(&sw->delivering, 1, __ATOMIC_ACQ_REL);
 	spin_unlock(&sw->lock);
 	if (!to)
 		vswitch_count_drop(port, VSWITCH_DROP_NOWHERE);
-	/* Ports never leave the switch: the pointers stay good unlocked. */
 	for (int i = 0; to; i++, to >>= 1)
 		if (to & 1)
-			sw->ports[i]->deliver(sw->ports[i], frame, len);
+			ports[i]->deliver(ports[i], frame, len);
+	__atomic_sub_fetch(&sw->delivering, 1, __ATOMIC_ACQ_REL);
 }
 
 /* -- a VM port's queue, under its device's lock ------------------------------ */
@@ -233,6 +239,26 @@ int vswitch_attach(struct vswitch *sw, struct vswitch_port *port, int index,
 		return -1;
 	}
 	return 0;
+}
+
+void vswitch_detach(struct vswitch_port *port)
+{
+	struct vswitch *sw = port->sw;
+	if (!sw)
+		return;
+	spin_lock(&sw->lock);
+	sw->ports[port->index] = NULL;
+	sw->attached &= ~(1u << port->index);
+	for (unsigned i = 0; i < VSWITCH_MACS; i++)
+		if (sw->table[i].port == port->index)
+			sw->table[i].port = -1;
+	spin_unlock(&sw->lock);
+	/* Deliveries that picked the port before: over once none is left
+	 * (new ones cannot pick it). Interrupts are off here, so none is
+	 * this hart's. */
+	while (__atomic_load_n(&sw->delivering, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	port->sw = NULL;
 }
 
 void vswitch_init(struct vswitch *sw)

@@ -96,7 +96,8 @@ struct vswitch {
 	uint32_t attached;    /* bit i: ports[i] is on the switch */
 	struct vswitch_port *ports[VSWITCH_PORTS];
 	struct vswitch_mac table[VSWITCH_MACS];
-	unsigned long clock; /* stamps the table's entries */
+	unsigned long clock;     /* stamps the table's entries */
+	volatile int delivering; /* vswitch_input calls delivering frames, unlocked */
 	struct vswitch_port uplink;
 };
 
@@ -113,6 +114,10 @@ void vswitch_init(struct vswitch *sw);
  * 0, or -1 with the reason printed. */
 int vswitch_attach(struct vswitch *sw, struct vswitch_port *port, int index,
                    struct vswitch_frame *queue);
+/* Takes the port off the switch (its VM is destroyed): no frame goes to
+ * it once this returns, and the table forgets its addresses. With
+ * interrupts off. */
+void vswitch_detach(struct vswitch_port *port);
 /* A frame that came in on `port` (from its guest, or from the host's
  * network): counted in, switched, delivered. No lock may be held. */
 void vswitch_input(struct vswitch_port *port, const void *frame, uint32_t len);

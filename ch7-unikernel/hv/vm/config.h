@@ -6,6 +6,7 @@
  *                              by QEMU's loader (for the hypervisor: not in the bootargs)
  *   vmN.disk=SLICE             the N-th VM's virtio disk (vdev/vblk.h; not in the bootargs)
  *   vmN.mac=XX:XX:XX:XX:XX:XX  its virtio-net address (vdev/vnet.h; not in the bootargs)
+ *   mvm=N                      the N-th VM is the management VM (vm/sbi_mgmt.c)
  *
  * IMAGE is the name of a guest built into the hypervisor (guest/ in this
  * chapter: `make run APPEND="vm=hello"`), or @ADDR+SIZE for a raw image that

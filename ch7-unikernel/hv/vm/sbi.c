@@ -14,6 +14,7 @@ static const struct sbi_extension *const extensions[] = {
     &sbi_ext_hsm,
     &sbi_ext_srst,
     &sbi_ext_dbcn,
+    &sbi_ext_mgmt,
 };
 
 const struct sbi_extension *sbi_find_extension(unsigned long eid)

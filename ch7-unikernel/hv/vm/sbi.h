@@ -21,6 +21,8 @@ struct sbi_extension {
 	 * not continue after the ecall (it stopped, or its VM did). */
 	struct sbiret (*handle)(struct vcpu *v, unsigned long fid, const unsigned long *args,
 	                        bool *resume);
+	/* Whether probe_extension says it is there for v; NULL: for every VM. */
+	bool (*available)(const struct vcpu *v);
 };
 
 /* The signature of every handler; not every handler needs every argument. */
@@ -31,7 +33,8 @@ struct sbi_extension {
 
 /* Every extension, for the dispatcher and for probe_extension. */
 extern const struct sbi_extension sbi_ext_base, sbi_ext_legacy_putchar, sbi_ext_legacy_getchar,
-    sbi_ext_time, sbi_ext_ipi, sbi_ext_rfence, sbi_ext_hsm, sbi_ext_srst, sbi_ext_dbcn;
+    sbi_ext_time, sbi_ext_ipi, sbi_ext_rfence, sbi_ext_hsm, sbi_ext_srst, sbi_ext_dbcn,
+    sbi_ext_mgmt;
 
 const struct sbi_extension *sbi_find_extension(unsigned long eid);
 /* An ecall from VS-mode: dispatch, answer in a0/a1, step over the ecall. */

@@ -1,5 +1,7 @@
 /* BASE (EID 0x10, SBI spec chapter 4). probe_extension answers 1 only for
- * what sbi_find_extension knows: an honest probe lets a guest fall back. */
+ * what sbi_find_extension knows and the caller may use (the management
+ * extension: the management VM only): an honest probe lets a guest fall
+ * back. */
 #include "vm/sbi.h"
 
 SBI_HANDLER(base)
@@ -11,8 +13,10 @@ SBI_HANDLER(base)
 		return (struct sbiret){0, (long)HVLAB_SBI_IMPL_ID};
 	case SBI_EXT_BASE_GET_IMP_VERSION:
 		return (struct sbiret){0, HVLAB_SBI_IMPL_VERSION};
-	case SBI_EXT_BASE_PROBE_EXT:
-		return (struct sbiret){0, sbi_find_extension(a[0]) != NULL};
+	case SBI_EXT_BASE_PROBE_EXT: {
+		const struct sbi_extension *ext = sbi_find_extension(a[0]);
+		return (struct sbiret){0, ext && (!ext->available || ext->available(v))};
+	}
 	case SBI_EXT_BASE_GET_MVENDORID:
 	case SBI_EXT_BASE_GET_MARCHID:
 	case SBI_EXT_BASE_GET_MIMPID:
@@ -22,4 +26,4 @@ SBI_HANDLER(base)
 	}
 }
 
-const struct sbi_extension sbi_ext_base = {SBI_EXT_BASE, "BASE", base};
+const struct sbi_extension sbi_ext_base = {SBI_EXT_BASE, "BASE", base, NULL};

@@ -50,8 +50,8 @@ SBI_HANDLER(getchar)
 	return (struct sbiret){0, -1}; /* nothing to read */
 }
 
-const struct sbi_extension sbi_ext_dbcn = {SBI_EXT_DBCN, "DBCN", dbcn};
+const struct sbi_extension sbi_ext_dbcn = {SBI_EXT_DBCN, "DBCN", dbcn, NULL};
 const struct sbi_extension sbi_ext_legacy_putchar = {SBI_EXT_0_1_CONSOLE_PUTCHAR, "legacy putchar",
-                                                     putchar};
+                                                     putchar, NULL};
 const struct sbi_extension sbi_ext_legacy_getchar = {SBI_EXT_0_1_CONSOLE_GETCHAR, "legacy getchar",
-                                                     getchar};
+                                                     getchar, NULL};

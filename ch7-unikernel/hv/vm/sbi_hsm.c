@@ -53,4 +53,4 @@ SBI_HANDLER(hsm)
 	}
 }
 
-const struct sbi_extension sbi_ext_hsm = {SBI_EXT_HSM, "HSM", hsm};
+const struct sbi_extension sbi_ext_hsm = {SBI_EXT_HSM, "HSM", hsm, NULL};

@@ -81,5 +81,5 @@ SBI_HANDLER(rfence)
 	return (struct sbiret){err, 0};
 }
 
-const struct sbi_extension sbi_ext_ipi = {SBI_EXT_IPI, "IPI", ipi};
-const struct sbi_extension sbi_ext_rfence = {SBI_EXT_RFENCE, "RFENCE", rfence};
+const struct sbi_extension sbi_ext_ipi = {SBI_EXT_IPI, "IPI", ipi, NULL};
+const struct sbi_extension sbi_ext_rfence = {SBI_EXT_RFENCE, "RFENCE", rfence, NULL};

@@ -25,4 +25,4 @@ SBI_HANDLER(srst)
 	return (struct sbiret){0, 0};
 }
 
-const struct sbi_extension sbi_ext_srst = {SBI_EXT_SRST, "SRST", srst};
+const struct sbi_extension sbi_ext_srst = {SBI_EXT_SRST, "SRST", srst, NULL};

@@ -14,4 +14,4 @@ SBI_HANDLER(timer)
 	return (struct sbiret){0, 0};
 }
 
-const struct sbi_extension sbi_ext_time = {SBI_EXT_TIME, "TIME", timer};
+const struct sbi_extension sbi_ext_time = {SBI_EXT_TIME, "TIME", timer, NULL};

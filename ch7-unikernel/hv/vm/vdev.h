@@ -32,10 +32,15 @@ struct vdev_model {
 	/* Sets up the state of the slot's device in vm (whose vCPUs exist);
 	 * NULL when zeroes will do. Returns 0, or -1 with the reason printed. */
 	int (*init)(struct vm *vm, void *state, const struct vdev_slot *slot);
-	/* Gives back what init took beyond the state (frames, say), when the
-	 * VM's creation fails after it: called only for a device whose init
-	 * succeeded, in a VM that never ran. NULL when it holds nothing. */
+	/* Gives back what the device took beyond the state (frames, a switch
+	 * port), when the VM's creation fails after its init or when the VM is
+	 * destroyed: called only for a device whose init succeeded, in a VM
+	 * whose vCPUs no hart runs, and not while busy says so. NULL when it
+	 * holds nothing. */
 	void (*release)(struct vm *vm, void *state, const struct vdev_slot *slot);
+	/* Whether requests of the device are still out on the host's (their
+	 * completions would find its state gone); NULL: never. */
+	bool (*busy)(struct vm *vm, void *state, const struct vdev_slot *slot);
 	struct mmio_ops mmio;
 	/* Writes its node's properties besides compatible, reg and
 	 * interrupts; NULL when it has none. Returns 0 or a libfdt error. */

@@ -1,9 +1,10 @@
-/* Creating a VM: guest RAM in the G-stage table, the image copied into it
- * (at its start for the built-in guests, 2 MiB in for a raw image), the
- * devices of the guest's machine (vm/vdev.h), a device tree at the end of
- * RAM (and below it an initial RAM disk if the VM has one), vCPU 0 ready to
- * start at the image with a0 = 0 and a1 = the device tree (the same entry
- * contract as OpenSBI's for an S-mode kernel). */
+/* Creating a VM (at boot, or by the management VM: vm/sbi_mgmt.c): guest
+ * RAM in the G-stage table, the image copied into it (at its start for the
+ * built-in guests, 2 MiB in for a raw image), the devices of the guest's
+ * machine (vm/vdev.h), a device tree at the end of RAM (and below it an
+ * initial RAM disk if the VM has one), vCPU 0 ready to start at the image
+ * with a0 = 0 and a1 = the device tree (the same entry contract as
+ * OpenSBI's for an S-mode kernel). */
 #include <stdarg.h>
 
 #include "arch/hart.h"
@@ -12,6 +13,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
+#include "vdev/console_mux.h"
 #include "vm/guest_mem.h"
 #include "vm/sched.h"
 #include "vm/vdev.h"
@@ -26,7 +28,7 @@ static struct spinlock vms_lock = SPINLOCK_INIT("vms");
 _Static_assert(VM_FREE == 0, "a slot of zeroes is free");
 
 /* A free slot is all zeroes: the BSS's at boot, vm_discard's after a
- * creation that failed. */
+ * creation that failed or a VM destroyed (vm_destroy). */
 static struct vm *vm_alloc(void)
 {
 	spin_lock(&vms_lock);
@@ -35,6 +37,7 @@ static struct vm *vm_alloc(void)
 			vms[i].id = i + 1;
 			/* irq: the console prompt's "stop" runs in the UART's interrupt. */
 			spin_init(&vms[i].lock, "vm", true);
+			spin_init(&vms[i].log_lock, "vm log", true);
 			vms[i].state = VM_STOPPED; /* until it is complete */
 			spin_unlock(&vms_lock);
 			return &vms[i];
@@ -44,7 +47,8 @@ static struct vm *vm_alloc(void)
 	return NULL;
 }
 
-/* Gives back what a VM whose creation failed holds, and its slot. */
+/* Gives back what a VM holds (its creation failed, or it is destroyed and
+ * no hart runs it), and its slot. */
 static void vm_discard(struct vm *vm)
 {
 	/* The devices in vm->mmio are those whose init succeeded. */
@@ -97,14 +101,39 @@ void *vdev_state(struct vm *vm, const struct vdev_model *model)
 	return NULL;
 }
 
+/* Copies bytes of the configuration's (an image, an initrd) into the VM:
+ * from host memory, or from the RAM of the VM that created it (its
+ * management VM), a piece at a time. 0, or -1 when the source cannot be
+ * read. */
+static int copy_in(struct vm *vm, uint64_t gpa, const struct vm_config *cfg, const void *src,
+                   unsigned long len)
+{
+	if (!cfg->source)
+		return guest_write(vm, gpa, src, len);
+	uint8_t piece[512];
+	for (unsigned long off = 0; off < len; off += sizeof(piece)) {
+		unsigned long n = len - off < sizeof(piece) ? len - off : sizeof(piece);
+		if (guest_read(cfg->source, (uintptr_t)src + off, piece, n) ||
+		    guest_write(vm, gpa + off, piece, n))
+			return -1;
+	}
+	return 0;
+}
+
 /* How much RAM from its load address the image needs: its size, or more if
  * it is a RISC-V Linux Image whose header says so (image_size, which counts
  * the kernel's BSS; Documentation/arch/riscv/boot-image-header.rst). */
 static unsigned long image_footprint(const struct vm_config *cfg)
 {
-	const uint8_t *h = cfg->image;
+	uint8_t h[64];
 	uint64_t image_size;
-	if (cfg->image_size < 64 || memcmp(h + 48, "RISCV\0\0\0", 8))
+	if (cfg->image_size < 64)
+		return cfg->image_size;
+	if (!cfg->source)
+		memcpy(h, cfg->image, sizeof(h));
+	else if (guest_read(cfg->source, (uintptr_t)cfg->image, h, sizeof(h)))
+		return cfg->image_size;
+	if (memcmp(h + 48, "RISCV\0\0\0", 8))
 		return cfg->image_size;
 	memcpy(&image_size, h + 16, sizeof(image_size)); /* little-endian, as RISC-V is */
 	return image_size > cfg->image_size ? image_size : cfg->image_size;
@@ -129,11 +158,18 @@ static int place_initrd(struct vm *vm, const struct vm_config *cfg)
 	}
 	vm->initrd_start = vm->ram_gpa + ALIGN_DOWN(room - cfg->initrd_size, PAGE_SIZE);
 	vm->initrd_end = vm->initrd_start + cfg->initrd_size;
-	guest_write(vm, vm->initrd_start, cfg->initrd, cfg->initrd_size);
-	return 0;
+	return copy_in(vm, vm->initrd_start, cfg, cfg->initrd, cfg->initrd_size);
 }
 
 struct vm *vm_create(const struct vm_config *cfg)
+{
+	struct vm *vm = vm_create_loaded(cfg);
+	if (vm)
+		vm_start(vm);
+	return vm;
+}
+
+struct vm *vm_create_loaded(const struct vm_config *cfg)
 {
 	if (!cfg->vcpus || cfg->vcpus > MAX_VCPUS) {
 		printf("vm %s: %u vCPUs asked, 1..%d possible\n", cfg->name, cfg->vcpus, MAX_VCPUS);
@@ -157,6 +193,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	vm->ram_size = cfg->mem;
 	vm->nvcpus = cfg->vcpus;
 	vm->config = cfg;
+	vm->is_mvm = cfg->is_mvm;
 
 	if (gstage_create(&vm->gs, (uint16_t)vm->id) ||
 	    gstage_map_alloc(&vm->gs, vm->ram_gpa, vm->ram_size, PTE_R | PTE_W | PTE_X)) {
@@ -164,7 +201,11 @@ struct vm *vm_create(const struct vm_config *cfg)
 		vm_discard(vm);
 		return NULL;
 	}
-	guest_write(vm, vm->ram_gpa + cfg->load_offset, cfg->image, cfg->image_size);
+	if (copy_in(vm, vm->ram_gpa + cfg->load_offset, cfg, cfg->image, cfg->image_size)) {
+		printf("vm %s: its image cannot be read\n", cfg->name);
+		vm_discard(vm);
+		return NULL;
+	}
 
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -191,7 +232,8 @@ struct vm *vm_create(const struct vm_config *cfg)
 		return NULL;
 	}
 
-	vcpu_reset(&vm->vcpus[0], vm->ram_gpa + cfg->load_offset, 0, vm->fdt_gpa);
+	unsigned long entry = cfg->entry_offset ? cfg->entry_offset : cfg->load_offset;
+	vcpu_reset(&vm->vcpus[0], vm->ram_gpa + entry, 0, vm->fdt_gpa);
 	vm->vcpus[0].state = VCPU_STARTED;
 	/* grader: test_stage4_vcpu.py parses this line */
 	printf("vm%d (%s): %lu MiB at gpa 0x%lx, %u vCPU%s, image %lu bytes at gpa 0x%lx, "
@@ -202,9 +244,74 @@ struct vm *vm_create(const struct vm_config *cfg)
 	if (vm->initrd_end) /* grader: test_stage4_linux.py parses this line */
 		printf("vm%d: initrd %lu bytes at gpa 0x%lx\n", vm->id, cfg->initrd_size,
 		       vm->initrd_start);
-	vm->state = VM_RUNNING;
-	sched_make_runnable(&vm->vcpus[0]);
+	__atomic_store_n(&vm->state, VM_CREATED, __ATOMIC_RELEASE);
 	return vm;
+}
+
+bool vm_start(struct vm *vm)
+{
+	spin_lock(&vm->lock);
+	bool created = vm->state == VM_CREATED;
+	if (created)
+		__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
+	if (created)
+		sched_make_runnable(&vm->vcpus[0]);
+	return created;
+}
+
+bool vm_destroy(struct vm *vm, const char **why)
+{
+	spin_lock(&vm->lock);
+	enum vm_state state = vm->state;
+	spin_unlock(&vm->lock);
+	if (state != VM_STOPPED && state != VM_CREATED) {
+		*why = "it is running";
+		return false;
+	}
+	/* Stopped: no hart picks its vCPUs again; those that still have one
+	 * loaded put it away at their next exit (vm_stop kicked them). */
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		while (__atomic_load_n(&vm->vcpus[i].running_on, __ATOMIC_ACQUIRE) >= 0)
+			cpu_relax();
+	for (int i = 0; i < vm->nmmio; i++) {
+		const struct vdev_slot *slot = vm->mmio[i].slot;
+		if (slot->model->busy && slot->model->busy(vm, vm->mmio[i].dev, slot)) {
+			*why = "its devices have requests in flight on the host's";
+			return false;
+		}
+	}
+	console_mux_forget(vm);
+	vm_discard(vm);
+	return true;
+}
+
+uint32_t vm_log_read(struct vm *vm, uint64_t from, char *buf, uint32_t len, uint64_t *first)
+{
+	spin_lock(&vm->log_lock);
+	uint64_t total = vm->log_total;
+	uint64_t oldest = total > VM_LOG_SIZE ? total - VM_LOG_SIZE : 0;
+	if (from < oldest)
+		from = oldest;
+	if (from > total)
+		from = total;
+	uint64_t n = total - from < len ? total - from : len;
+	for (uint64_t i = 0; i < n; i++)
+		buf[i] = vm->log[(from + i) % VM_LOG_SIZE];
+	spin_unlock(&vm->log_lock);
+	*first = from;
+	return (uint32_t)n;
+}
+
+/* The console log keeps what the VM printed, lines whole. */
+static void log_append(struct vm *vm, const char *s, unsigned len, bool end)
+{
+	spin_lock(&vm->log_lock);
+	for (unsigned i = 0; i < len; i++)
+		vm->log[vm->log_total++ % VM_LOG_SIZE] = s[i];
+	if (end)
+		vm->log[vm->log_total++ % VM_LOG_SIZE] = '\n';
+	spin_unlock(&vm->log_lock);
 }
 
 /* What the vCPU wrote since the last flush goes out; `end` ends its line. */
@@ -212,6 +319,7 @@ static void flush_line(struct vcpu *v, bool end)
 {
 	if (!v->line_len && !(end && v->line_open))
 		return;
+	log_append(v->vm, v->line, v->line_len, end);
 	console_write_prefixed(v->vm->id, v->id, v->line, v->line_len, end);
 	v->line_len = 0;
 	v->line_open = !end;

@@ -17,7 +17,11 @@
 #define GUEST_RAM_GPA 0x80000000UL
 #define GUEST_FDT_MAX 0x4000UL /* room for the guest's device tree */
 
-enum vm_state { VM_FREE, VM_RUNNING, VM_STOPPED };
+/* VM_CREATED: loaded by the management VM, not started (vm_start); it
+ * counts neither as running nor as stopped. */
+enum vm_state { VM_FREE, VM_RUNNING, VM_STOPPED, VM_CREATED };
+
+#define VM_LOG_SIZE 4096 /* bytes of its console output kept (VM_CONSOLE) */
 
 /* What the user asks for (vm= on the command line, see vm/config.c). */
 struct vm_config {
@@ -38,6 +42,12 @@ struct vm_config {
 	/* vmN.mac=: its virtio-net address, 6 hex bytes with colons
 	 * (vdev/vnet.c parses it); empty: derived from its id. */
 	char mac[18];
+	bool no_net; /* no virtio-net card (an empty slot) */
+	bool is_mvm; /* mvm=N names it: it may make management calls */
+	/* Set for a VM that the management VM creates: image and initrd are
+	 * GPAs in this VM's RAM, copied from there (checked: vm/sbi_mgmt.c). */
+	struct vm *source;
+	unsigned long entry_offset; /* where vCPU 0 starts, if not at load_offset */
 };
 
 struct vm {
@@ -57,12 +67,30 @@ struct vm {
 	void *vdev_state; /* its devices' state, in frames of its own */
 	unsigned long vdev_frames;
 	struct spinlock lock; /* its state, for vm_stop */
+	bool is_mvm;
+	/* What it printed, without prefixes: the last VM_LOG_SIZE bytes of
+	 * log_total, byte i at log[i % VM_LOG_SIZE]; under log_lock. */
+	struct spinlock log_lock;
+	uint64_t log_total;
+	char log[VM_LOG_SIZE];
 };
 
 extern struct vm vms[MAX_VMS];
 
-/* Creates and loads a VM; returns it, or NULL with the reason printed. */
+/* Creates and loads a VM and starts it; returns it, or NULL with the
+ * reason printed. */
 struct vm *vm_create(const struct vm_config *cfg);
+/* The same, but the VM stays VM_CREATED until vm_start. */
+struct vm *vm_create_loaded(const struct vm_config *cfg);
+/* Starts a VM_CREATED VM: false if it is in another state. */
+bool vm_start(struct vm *vm);
+/* Gives back everything a stopped or created VM holds, and its slot,
+ * once no hart runs its vCPUs. False, with the reason in *why, when it cannot be now. */
+bool vm_destroy(struct vm *vm, const char **why);
+/* Copies up to `len` bytes of the VM's console log from byte `from` of its
+ * output (or the oldest byte kept); returns how many, *first where they
+ * start. */
+uint32_t vm_log_read(struct vm *vm, uint64_t from, char *buf, uint32_t len, uint64_t *first);
 /* Stops every vCPU of the VM and prints why; the other VMs go on. */
 void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -70,7 +98,9 @@ void vm_stop(struct vm *vm, bool failed, const char *fmt, ...)
 void vm_console_putc(struct vcpu *v, char c);
 /* Prints v's unfinished line now (a prompt, say), leaving it open. */
 void vm_console_flush(struct vcpu *v);
-/* How many VMs have not stopped, and how many stopped with a failure. */
+/* How many VMs run, and how many stopped with a failure. The machine
+ * powers off when none runs (vm/sched.c): the management VM keeps it up
+ * while it runs; a VM that it created and never started does not. */
 int vm_running_count(void);
 int vm_failed_count(void);
 

@@ -28,7 +28,8 @@ int main(int argc, char **argv)
 	}
 	printf("hello: memory %" PRIu64 " MiB at %#" PRIx64 "\n", plat_mem_size() >> 20,
 	       plat_mem_base());
-	printf("hello: harts %u, boot hart %lu\n", plat_hart_count(), plat_boot_hartid());
+	printf("hello: harts %u\n", plat_hart_count());
+	printf("hello: boot hart %lu\n", plat_boot_hartid());
 	printf("hello: timebase %" PRIu64 " Hz\n", plat_ticks_per_sec());
 	printf("hello: done\n");
 	return 0;

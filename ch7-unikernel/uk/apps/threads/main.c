@@ -8,6 +8,7 @@
  * the consumer folds them and posts the result with a semaphore. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "plat/plat.h"
 #include "sched/sched.h"
@@ -34,6 +35,9 @@ static struct {
 	uint64_t value;
 } mailbox;
 static uint64_t result;
+
+/* Each thread's own (its TLS block): how many values it handled. */
+static __thread int handled;
 
 static void spinner(void *arg)
 {
@@ -67,23 +71,36 @@ static void producer(void *arg)
 		mailbox.full = true;
 		uk_cond_broadcast(&mailbox.changed);
 		uk_mutex_unlock(&mailbox.lock);
+		handled++;
 	}
+	printf("threads: producer handled %d values\n", handled);
 }
 
 static void consumer(void *arg)
 {
 	(void)arg;
-	uint64_t acc = 0;
+	uint64_t acc = 0, *seen = calloc(VALUES, sizeof(*seen)); /* malloc: alloc's */
+	if (!seen)
+		printf("threads: consumer: out of memory\n");
 	for (int i = 0; i < VALUES; i++) {
 		uk_mutex_lock(&mailbox.lock);
 		while (!mailbox.full)
 			uk_cond_wait(&mailbox.changed, &mailbox.lock);
 		/* Order matters: a lost or repeated value changes the result. */
 		acc = (acc << 7 | acc >> 57) ^ mailbox.value;
+		if (seen)
+			seen[i] = mailbox.value;
 		mailbox.full = false;
 		uk_cond_broadcast(&mailbox.changed);
 		uk_mutex_unlock(&mailbox.lock);
+		handled++;
 	}
+	printf("threads: consumer handled %d values\n", handled);
+	/* Kept values: the producer's sequence, none lost or repeated. */
+	for (int i = 1; seen && i < VALUES; i++)
+		if (seen[i] == seen[i - 1])
+			printf("threads: value %d repeated\n", i);
+	free(seen);
 	result = acc;
 	uk_sem_up(&result_ready);
 }
@@ -107,6 +124,15 @@ int main(void)
 	uk_sem_down(&result_ready);
 	printf("threads: result=%016" PRIx64 "\n", result);
 	uk_sem_down(&ticker_done);
+	uint64_t echo = plat_arg_u64("echo", 0);
+	if (echo) {
+		printf("threads: type %" PRIu64 " characters\n", echo);
+		fflush(stdout);
+		for (uint64_t i = 0; i < echo; i++) {
+			int c = getchar();
+			printf("threads: got %#x (spinner at %" PRIu64 ")\n", (unsigned)c, spins);
+		}
+	}
 	printf("threads: done after %" PRIu64 " context switches\n", uk_sched_switches());
 	return 0;
 }

@@ -74,6 +74,11 @@ int plat_fdt_init(unsigned long hartid, const void *blob)
 	return timebase && mem_size ? 0 : -1;
 }
 
+int plat_fdt_reg(int node, uint64_t *base, uint64_t *size)
+{
+	return reg_entry(node, 0, base, size) ? 0 : -1;
+}
+
 const void *plat_fdt(void)
 {
 	return fdt;

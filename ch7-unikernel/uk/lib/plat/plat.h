@@ -29,6 +29,10 @@ uint64_t plat_mem_base(void);
 uint64_t plat_mem_size(void);   /* the /memory node(s) containing the image */
 unsigned plat_hart_count(void); /* /cpus/cpu@N nodes that are not disabled */
 
+/* The first (address, size) of NODE's reg property, in the parent's cells:
+ * 0, or -1 when it has none. For drivers finding their registers. */
+int plat_fdt_reg(int node, uint64_t *base, uint64_t *size);
+
 /* bootargs (/chosen/bootargs): the value of KEY in "... KEY=VALUE ...",
  * copied into buf (NUL-terminated); NULL when absent. */
 const char *plat_arg(const char *key, char *buf, size_t len);

@@ -39,8 +39,7 @@ struct uk_thread {
 	struct uk_thread *next_ready, *next_all;
 };
 
-static struct uk_thread main_thread = {.name = "main", .state = RUNNING};
-static struct uk_thread *current = &main_thread, *all_threads = &main_thread;
+static struct uk_thread *current, *all_threads; /* main's from sched_init on */
 static struct uk_thread *ready_head, *ready_tail;
 static bool in_schedule; /* an interrupt then must not switch */
 static uint64_t tick_period, next_tick, armed_at, switches;
@@ -146,7 +145,7 @@ static void reap(void)
 {
 	for (struct uk_thread **p = &all_threads; *p;) {
 		struct uk_thread *t = *p;
-		if (t->state == EXITED && t != current) {
+		if (t->state == EXITED && t != current && t->stack) {
 			*p = t->next_all;
 			uk_free(t->stack);
 			uk_free(t->tls);
@@ -256,9 +255,15 @@ uint64_t uk_sched_switches(void)
 	return switches;
 }
 
+/* main becomes the first thread: its record comes from the allocator (an
+ * init of a lower level); its stack and TLS block are the boot's (plat). */
 static int sched_init(void)
 {
-	main_thread.tls = NULL; /* the boot block (plat), kept in ctx.tp at a switch */
+	struct uk_thread *main_thread = uk_malloc(sizeof(*main_thread));
+	if (!main_thread)
+		return -1;
+	*main_thread = (struct uk_thread){.name = "main", .state = RUNNING};
+	current = all_threads = main_thread;
 	tick_period = plat_ticks_per_sec() / TICK_HZ;
 	if (IS_ENABLED_PREEMPT) {
 		next_tick = plat_ticks() + tick_period;

@@ -15,6 +15,8 @@
 #endif
 #if USE_INTERRUPTS
 #include "intc/intc.h"
+#endif
+#if CONFIG_LIBSCHED
 #include "sched/sched.h"
 #endif
 
@@ -212,7 +214,11 @@ int virtio_wait_used(struct virtio_dev *d, struct virtqueue *vq)
 			if (!virtqueue_has_used(vq))
 				uk_thread_block(plat_ticks() + plat_ticks_per_sec() / 100);
 			d->waiter = NULL;
+			continue;
 		}
+#endif
+#if CONFIG_LIBSCHED
+		uk_yield(); /* polling: the other threads run meanwhile */
 #endif
 	}
 	return 0;

@@ -3,9 +3,11 @@
  * the initialisation of §3.1.1 (reset, ACKNOWLEDGE, DRIVER, features,
  * FEATURES_OK read back, queues, DRIVER_OK), and the configuration space.
  *
- * Completion: a driver waits for used entries by polling, or, when the
- * app has LIBINTC, LIBSCHED and LIBSYNC, by sleeping until the device's
- * interrupt (virtio_wait_used). QEMU 7.2 gives legacy (version 1) devices
+ * Completion: a driver waits for used entries by polling (yielding to the
+ * other threads when there are threads), or, when the app has LIBINTC,
+ * LIBSCHED and LIBSYNC, by sleeping until the device's interrupt
+ * (virtio_wait_used). The drivers do not select LIBINTC themselves: an app
+ * that only waits for its disk (kv) is smaller and simpler polling. QEMU 7.2 gives legacy (version 1) devices
  * unless told `-global virtio-mmio.force-legacy=false`: such a device is
  * named with that option and left alone. */
 #ifndef VIRTIO_VIRTIO_H
