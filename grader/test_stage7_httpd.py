@@ -46,7 +46,6 @@ CLIENTS = 4
 REQUESTS_PER_CLIENT = 6
 BIG_FILE = 640 * 1024
 DISK_BYTES = 8 << 20
-HEADER_MAX = 4096  # CONFIG_HTTPD_HEADER_MAX in uk/apps/httpd/.config
 SERVING_RE = r"httpd: serving http://(\d+\.\d+\.\d+\.\d+):80/"
 
 
@@ -77,6 +76,14 @@ def httpd_image(chapter) -> Path:
         return app_image(chapter, "httpd")
     except ImportError:
         return chapter.path / "build" / "uk" / "httpd" / "httpd.bin"
+
+
+def header_max(chapter) -> int:
+    """CONFIG_HTTPD_HEADER_MAX from the app's lock file."""
+    text = (chapter.path / "uk" / "apps" / "httpd" / ".config").read_text()
+    m = re.search(r"^CONFIG_HTTPD_HEADER_MAX=(\d+)$", text, re.M)
+    assert m, "uk/apps/httpd/.config has no CONFIG_HTTPD_HEADER_MAX"
+    return int(m[1])
 
 
 def make_site(root: Path, nonce: int) -> dict[str, bytes]:
@@ -192,7 +199,7 @@ def client_session(port: int, nonce: int, files: dict[str, bytes], who: int, tim
         errors.append(f"client {who}: {e}")
 
 
-def exercise_httpd(port: int, nonce: int, files: dict[str, bytes]) -> None:
+def exercise_httpd(port: int, nonce: int, files: dict[str, bytes], head_max: int) -> None:
     timeout = 60 * timeout_scale()
     errors: list[str] = []
     clients = [threading.Thread(target=client_session,
@@ -233,7 +240,7 @@ def exercise_httpd(port: int, nonce: int, files: dict[str, bytes]) -> None:
 
     # A head larger than the bound: 431, and the server goes on.
     c = HttpClient(port, timeout)
-    c.send(b"GET / HTTP/1.1\r\nX-Filler: " + b"a" * (HEADER_MAX + 100) + b"\r\n\r\n")
+    c.send(b"GET / HTTP/1.1\r\nX-Filler: " + b"a" * (head_max + 100) + b"\r\n\r\n")
     status, _, _ = c.response()
     assert status == 431, f"an oversized head answered {status}"
     c.close()
@@ -258,7 +265,7 @@ def test_httpd_on_opensbi(chapter, tmp_path, request):
     with run:
         m = run.expect(SERVING_RE, timeout=60 * timeout_scale())
         assert m[1] == FIRST_LEASE, f"the lease is {m[1]}, not {FIRST_LEASE}"
-        exercise_httpd(port, nonce, files)
+        exercise_httpd(port, nonce, files, header_max(chapter))
         assert "httpd: malformed request: 400" in run.output
 
 
@@ -276,4 +283,4 @@ def test_httpd_under_hvlab(chapter, boot, tmp_path):
                append=f"{vm} vm1.disk=0+{DISK_BYTES:#x} vm1.nonce={nonce:#x}")
     m = run.expect(r"\[vm1\] " + SERVING_RE, timeout=90 * timeout_scale())
     assert m[1] == FIRST_LEASE, f"the lease is {m[1]}, not {FIRST_LEASE}"
-    exercise_httpd(port, nonce, files)
+    exercise_httpd(port, nonce, files, header_max(chapter))
