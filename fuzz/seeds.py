@@ -409,6 +409,13 @@ def uk_ext2_images():
                             "-E", f"hash_seed={fixed}", "-N", "32", "-d", tree, img,
                             str(size // 1024) + "K"], check=True, capture_output=True,
                            env=dict(os.environ, E2FSPROGS_FAKE_TIME="1700000000"))
+            # Change times come from the tree, and no utime() sets them.
+            paths = ["/", "/a", "/dir", "/dir/b", "/dir/sub", "/dir/sub/c", "/holes",
+                     "/lost+found"]
+            script = "".join(f"sif {p} {field} 1700000000\n"
+                             for p in paths for field in ("atime", "ctime"))
+            subprocess.run(["debugfs", "-w", "-f", "-", img], input=script.encode(),
+                           check=True, capture_output=True)
             with open(img, "r+b") as f:
                 f.truncate(size)  # mke2fs leaves unwritten blocks off the end
                 f.seek(0)
