@@ -40,20 +40,33 @@ static bool reg_entry(int node, uint64_t addr, uint64_t *base, uint64_t *size)
 	return found;
 }
 
-int plat_fdt_init(unsigned long hartid, const void *blob)
+/* Whether NAME is BASE or BASE@unit-address. */
+static bool node_is(const char *name, const char *base)
 {
-	boot_hartid = hartid;
-	fdt = blob;
-	if (fdt_check_header(fdt) != 0)
-		return -1;
-	int cpus = fdt_path_offset(fdt, "/cpus"), len;
-	if (cpus < 0)
-		return -1;
+	size_t n = strlen(base);
+	return name && !strncmp(name, base, n) && (name[n] == '\0' || name[n] == '@');
+}
+
+/* /memory@... (the one holding the image: QEMU virt and hvlab have one). */
+static void read_memory(int node)
+{
+	const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+	uintptr_t here = (uintptr_t)&plat_fdt_init;
+	uint64_t b, s;
+	if (type && !strcmp(type, "memory") && reg_entry(node, here, &b, &s) && here >= b &&
+	    here - b < s) {
+		mem_base = b;
+		mem_size = s;
+	}
+}
+
+/* /cpus: the timebase, and the harts that are not disabled. */
+static void read_cpus(int cpus)
+{
+	int len, node;
 	const fdt32_t *tb = fdt_getprop(fdt, cpus, "timebase-frequency", &len);
-	if (!tb || len < 4)
-		return -1;
-	timebase = read_cells(tb, len >= 8 ? 2 : 1);
-	int node;
+	if (tb && len >= 4)
+		timebase = read_cells(tb, len >= 8 ? 2 : 1);
 	fdt_for_each_subnode(node, fdt, cpus)
 	{
 		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
@@ -61,15 +74,24 @@ int plat_fdt_init(unsigned long hartid, const void *blob)
 		if (type && !strcmp(type, "cpu") && (!status || strcmp(status, "disabled")))
 			hart_count++;
 	}
-	/* The memory node that holds the image (QEMU virt and hvlab: one). */
-	uintptr_t here = (uintptr_t)&plat_fdt_init;
-	for (node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7); node >= 0;
-	     node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory", 7)) {
-		uint64_t b, s;
-		if (reg_entry(node, here, &b, &s) && here >= b && here - b < s) {
-			mem_base = b;
-			mem_size = s;
-		}
+}
+
+/* One pass over the root's children, by name: libfdt walks the tree tag
+ * by tag, so a search per property would walk it again each time. */
+int plat_fdt_init(unsigned long hartid, const void *blob)
+{
+	boot_hartid = hartid;
+	fdt = blob;
+	if (fdt_check_header(fdt) != 0)
+		return -1;
+	int node;
+	fdt_for_each_subnode(node, fdt, 0)
+	{
+		const char *name = fdt_get_name(fdt, node, NULL);
+		if (node_is(name, "memory"))
+			read_memory(node);
+		else if (node_is(name, "cpus"))
+			read_cpus(node);
 	}
 	return timebase && mem_size ? 0 : -1;
 }
