@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
 
 import pytest
 
@@ -216,3 +217,26 @@ def test_threads_reads_the_console_uart(chapter, app_boot, on):
     got = re.findall(r"^threads: got (0x[0-9a-f]+) ", app_text(run, on), re.M)
     assert [int(g, 16) for g in got] == [ord(c) for c in text], \
         f"typed {text!r}, the app read {got}"
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("backend", ["alloc_tlsf", "alloc_bump"])
+def test_allocator_backends_on_the_host(chapter, tmp_path, backend):
+    """Each backend of alloc, compiled for the host with its test
+    (uk/lib/alloc/test/alloc_test.c) under AddressSanitizer: random
+    allocations and frees, contents checked (no overlap), alignment, the
+    arena's bounds; TLSF gives everything back, merged."""
+    uk = chapter.path / "uk"
+    exe = tmp_path / backend
+    frees = "1" if backend == "alloc_tlsf" else "0"
+    subprocess.run(["cc", "-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
+                    "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                    f"-I{uk / 'lib'}", f"-DFREES={frees}",
+                    str(uk / "lib/alloc/test/alloc_test.c"),
+                    *map(str, sorted((uk / "lib" / backend).glob("*.c"))), "-o", str(exe)],
+                   check=True, capture_output=True, text=True)
+    for _ in range(3):
+        seed = random.getrandbits(32)
+        r = subprocess.run([str(exe), str(seed)], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "alloc_test: ok" in r.stdout, \
+            f"{backend}, seed {seed}:\n{r.stdout}{r.stderr[-2000:]}"
