@@ -64,6 +64,7 @@ struct scan {
 	const fdt32_t *reg;
 	int reg_len;
 	bool is_type, disabled;
+	bool seen_cpus, seen_chosen;
 };
 
 /* Whether the node name at NAME is BASE or BASE@unit-address. */
@@ -179,6 +180,15 @@ static int scan_tree(void)
 				end_memory(&sc);
 			else if (kind == NODE_CPU && sc.is_type && !sc.disabled)
 				hart_count++;
+			else if (kind == NODE_CPUS)
+				sc.seen_cpus = true;
+			else if (kind == NODE_CHOSEN)
+				sc.seen_chosen = true;
+			/* A tree has one /cpus and one /chosen: with those and the
+			 * memory that holds the image, the rest (QEMU's /soc, the
+			 * largest part) has nothing for the boot. */
+			if (sc.seen_cpus && sc.seen_chosen && mem_size)
+				break;
 		} else if (tag == TAG_PROP) {
 			if (sc.end - sc.p < 2)
 				return -1;
