@@ -409,6 +409,13 @@ def uk_ext2_images():
                             "-E", f"hash_seed={fixed}", "-N", "32", "-d", tree, img,
                             str(size // 1024) + "K"], check=True, capture_output=True,
                            env=dict(os.environ, E2FSPROGS_FAKE_TIME="1700000000"))
+            # Change times come from the tree, and no utime() sets them.
+            paths = ["/", "/a", "/dir", "/dir/b", "/dir/sub", "/dir/sub/c", "/holes",
+                     "/lost+found"]
+            script = "".join(f"sif {p} {field} 1700000000\n"
+                             for p in paths for field in ("atime", "ctime"))
+            subprocess.run(["debugfs", "-w", "-f", "-", img], input=script.encode(),
+                           check=True, capture_output=True)
             with open(img, "r+b") as f:
                 f.truncate(size)  # mke2fs leaves unwritten blocks off the end
                 f.seek(0)
@@ -445,11 +452,34 @@ MGMT = {
     + u64(0x7FFFFFFF) + u64(2),
 }
 
+def uk_vmconfig_seeds():
+    """The MVM's example configs, and one in Rust-Shyper's own form."""
+    vms = os.path.join(HERE, "..", "ch7-unikernel", "uk", "apps", "mvm", "vms")
+    seeds = {}
+    for name in sorted(os.listdir(vms)) if os.path.isdir(vms) else []:
+        with open(os.path.join(vms, name), "rb") as f:
+            seeds[name] = f.read()
+    seeds["shyper.json"] = (
+        b'{"name": "guest-os-1", "type": "VM_T_LINUX", "cmdline": "earlycon=sbi",'
+        b' "image": {"kernel_filename": "Image", "kernel_load_ipa": "0x80200000",'
+        b' "kernel_entry_point": "0x80200000", "device_tree_filename": "",'
+        b' "ramdisk_filename": "initrd.gz", "ramdisk_load_ipa": "0"},'
+        b' "memory": {"num": 1, "region": [{"ipa_start": "0x80000000", "length": "0x40000000"}]},'
+        b' "cpu": {"num": 3, "allocate_bitmap": "0b1110", "master": 1},'
+        b' "emulated_device": {"num": 1, "emulated_device_list": [{"name": "virtio_net@50000000",'
+        b' "base_ipa": "0x50000000", "length": "0x1000", "irq_id": 20, "cfg_num": 6,'
+        b' "cfg_list": ["0x74", "0x56", "0xaa", "0x0f", "0x47", "0xd1"],'
+        b' "type": "EMU_DEVICE_T_VIRTIO_NET"}]},'
+        b' "passthrough_device": {"passthrough_device_list": []}}')
+    return seeds
+
+
 def main():
     for name, seeds in (("decode", DECODE), ("sbi", SBI), ("guest_mem", GUEST_MEM),
                         ("config", CONFIG), ("vplic", VPLIC), ("vuart", VUART),
                         ("virtq", VIRTQ), ("gpt", GPT), ("vswitch", VSWITCH),
-                        ("mgmt", MGMT), ("uk_store", UK_STORE), ("uk_ext2", uk_ext2_images())):
+                        ("mgmt", MGMT), ("uk_store", UK_STORE), ("uk_ext2", uk_ext2_images()),
+                        ("uk_vmconfig", uk_vmconfig_seeds())):
         directory = os.path.join(HERE, "corpus", name)
         os.makedirs(directory, exist_ok=True)
         for old in os.listdir(directory):

@@ -51,8 +51,9 @@ static void read_file(struct ext2_file *f)
 		return; /* an error (a corrupt map): no comparison */
 	size_t done = 0;
 	while (done < want) {
-		long m = ext2_read(f, done, piece + done, 777);
-		CHECK(m <= 777 && (uint64_t)m <= f->size - done);
+		size_t ask = want - done < 777 ? want - done : 777;
+		long m = ext2_read(f, done, piece + done, ask);
+		CHECK(m <= (long)ask && (uint64_t)m <= f->size - done);
 		if (m <= 0)
 			return;
 		done += (size_t)m;

@@ -46,7 +46,6 @@ CLIENTS = 4
 REQUESTS_PER_CLIENT = 6
 BIG_FILE = 640 * 1024
 DISK_BYTES = 8 << 20
-HEADER_MAX = 4096  # CONFIG_HTTPD_HEADER_MAX in uk/apps/httpd/.config
 SERVING_RE = r"httpd: serving http://(\d+\.\d+\.\d+\.\d+):80/"
 
 
@@ -79,6 +78,14 @@ def httpd_image(chapter) -> Path:
         return chapter.path / "build" / "uk" / "httpd" / "httpd.bin"
 
 
+def header_max(chapter) -> int:
+    """CONFIG_HTTPD_HEADER_MAX from the app's lock file."""
+    text = (chapter.path / "uk" / "apps" / "httpd" / ".config").read_text()
+    m = re.search(r"^CONFIG_HTTPD_HEADER_MAX=(\d+)$", text, re.M)
+    assert m, "uk/apps/httpd/.config has no CONFIG_HTTPD_HEADER_MAX"
+    return int(m[1])
+
+
 def make_site(root: Path, nonce: int) -> dict[str, bytes]:
     """Files drawn from the nonce under root: {url path: bytes}."""
     rng = random.Random(nonce)
@@ -102,7 +109,7 @@ def make_disk(tmp_path: Path, nonce: int) -> tuple[Path, dict[str, bytes]]:
     files = make_site(www, nonce)
     img = tmp_path / "httpd-disk.img"
     subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-d", str(www), str(img),
-                    str(DISK_BYTES // 1024)], check=True, capture_output=True)
+                    f"{DISK_BYTES >> 20}M"], check=True, capture_output=True)
     return img, files
 
 
@@ -192,7 +199,7 @@ def client_session(port: int, nonce: int, files: dict[str, bytes], who: int, tim
         errors.append(f"client {who}: {e}")
 
 
-def exercise_httpd(port: int, nonce: int, files: dict[str, bytes]) -> None:
+def exercise_httpd(port: int, nonce: int, files: dict[str, bytes], head_max: int) -> None:
     timeout = 60 * timeout_scale()
     errors: list[str] = []
     clients = [threading.Thread(target=client_session,
@@ -233,7 +240,7 @@ def exercise_httpd(port: int, nonce: int, files: dict[str, bytes]) -> None:
 
     # A head larger than the bound: 431, and the server goes on.
     c = HttpClient(port, timeout)
-    c.send(b"GET / HTTP/1.1\r\nX-Filler: " + b"a" * (HEADER_MAX + 100) + b"\r\n\r\n")
+    c.send(b"GET / HTTP/1.1\r\nX-Filler: " + b"a" * (head_max + 100) + b"\r\n\r\n")
     status, _, _ = c.response()
     assert status == 431, f"an oversized head answered {status}"
     c.close()
@@ -255,10 +262,10 @@ def test_httpd_on_opensbi(chapter, tmp_path, request):
                                  extra=MODERN + disk_args(disk) +
                                  net_args([(port, FIRST_LEASE, 80)])), name="httpd")
     request.node.hvlab_runs = [run]
-    with run.start():
+    with run:
         m = run.expect(SERVING_RE, timeout=60 * timeout_scale())
         assert m[1] == FIRST_LEASE, f"the lease is {m[1]}, not {FIRST_LEASE}"
-        exercise_httpd(port, nonce, files)
+        exercise_httpd(port, nonce, files, header_max(chapter))
         assert "httpd: malformed request: 400" in run.output
 
 
@@ -271,9 +278,9 @@ def test_httpd_under_hvlab(chapter, boot, tmp_path):
     disk, files = make_disk(tmp_path, nonce)
     port = free_port()
     vm, loader = raw_image(image, "128M")
-    run = boot(mem="512M", smp=2,
+    run = boot(mem="1G", smp=2,
                extra=MODERN + disk_args(disk) + net_args([(port, FIRST_LEASE, 80)]) + loader,
                append=f"{vm} vm1.disk=0+{DISK_BYTES:#x} vm1.nonce={nonce:#x}")
     m = run.expect(r"\[vm1\] " + SERVING_RE, timeout=90 * timeout_scale())
     assert m[1] == FIRST_LEASE, f"the lease is {m[1]}, not {FIRST_LEASE}"
-    exercise_httpd(port, nonce, files)
+    exercise_httpd(port, nonce, files, header_max(chapter))

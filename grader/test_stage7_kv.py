@@ -12,7 +12,9 @@ the disk image itself with a parser of the store's format written here
 live half holds exactly the committed records, in order, and nothing
 outside the store's slice changed.
 
-Each test runs on OpenSBI directly (`-kernel kv.bin`, QEMU's virtio-blk
+The app waits for its disk by the completion interrupt (the virtio
+drivers' interrupt path through the PLIC; the other apps poll), and says
+how many it took. Each test runs on OpenSBI directly (`-kernel kv.bin`, QEMU's virtio-blk
 on the store's slice given by `store=START+SECTORS`) and as a VM under
 hvlab (the same image; the VM's disk is the slice `vm1.disk=START+SIZE`
 of QEMU's disk, and the store fills it).
@@ -29,9 +31,9 @@ from pathlib import Path
 
 import pytest
 
-from guests import raw_image, vm_lines
 from mix64 import splitmix64
-from qemu import Machine, QemuRun
+from qemu import QemuRun
+from uk import ON, app_boot, app_image, app_output  # noqa: F401 (app_boot: a fixture)
 from virtio import MODERN, SECTOR, disk_args, make_disk, sector_bytes
 
 STAGE = 7
@@ -130,63 +132,46 @@ def check_image_state(image: Path, first: int, sectors: int, nonce: int,
 
 # -- running the app ------------------------------------------------------
 
-def app_image(chapter) -> Path:
-    image = chapter.path / "build" / "uk" / "kv" / "kv.bin"
-    assert image.exists(), f"{image} was not built (the chapter's make builds every uk app)"
-    return image
-
-
 class Target:
-    """Where the app runs: OpenSBI directly, or a VM under hvlab; `first`
-    and `sectors` are the store's slice of QEMU's disk either way."""
+    """Where the app runs (uk.app_boot): OpenSBI directly, or a VM under
+    hvlab; `first` and `sectors` are the store's slice of QEMU's disk
+    either way."""
 
-    def __init__(self, how: str, chapter, request, disk: Path, first: int, sectors: int):
-        self.how, self.chapter, self.request = how, chapter, request
+    def __init__(self, on: str, chapter, app_boot, disk: Path, first: int, sectors: int):
+        self.on, self.image, self.app_boot = on, app_image(chapter, "kv"), app_boot
         self.disk, self.first, self.sectors = disk, first, sectors
 
     def start(self, args: str, read_only: bool = False) -> QemuRun:
         """A run of the app with these bootargs; read_only: the disk
         (direct) or the VM's slice of it (hvlab) is read-only."""
-        image = app_image(self.chapter)
-        if self.how == "direct":
-            machine = Machine(mem="64M", smp=1, append=f"{args} store={self.first}+{self.sectors}",
-                              extra=MODERN + disk_args(self.disk, read_only=read_only))
-            run = QemuRun(image, machine, name=f"kv{len(self.request.node.hvlab_runs)}")
-        else:
-            vm, loader = raw_image(image, "16M")
-            words = " ".join(f"vm1.{w}" for w in args.split())
-            machine = Machine(mem="1G", smp=2, extra=MODERN + disk_args(self.disk) + loader,
-                              append=f"{vm} vm1.disk={self.first * SECTOR:#x}+"
-                                     f"{self.sectors * SECTOR:#x}{':ro' if read_only else ''} "
-                                     f"{words}")
-            run = QemuRun(self.chapter.elf, machine,
-                          name=f"hvlab{len(self.request.node.hvlab_runs)}")
-        self.request.node.hvlab_runs.append(run)
-        return run.start()
+        extra = MODERN + disk_args(self.disk, read_only=read_only and self.on == "direct")
+        if self.on == "direct":
+            return self.app_boot(self.image, "direct", f"{args} store={self.first}+{self.sectors}",
+                                 mem="64M", extra=extra)
+        slice_ = f"{self.first * SECTOR:#x}+{self.sectors * SECTOR:#x}"
+        slice_ += ":ro" if read_only else ""
+        return self.app_boot(self.image, "hvlab", args, mem="16M", extra=extra,
+                             hv_args=f"vm1.disk={slice_}")
 
     def lines(self, run: QemuRun) -> list[str]:
         """The app's lines (without [vm1] under hvlab)."""
-        lines = run.output.splitlines() if self.how == "direct" else vm_lines(run, 1)
-        return [ln for ln in lines if ln.startswith("kv: ")]
+        return [ln for ln in app_output(run, self.on) if ln.startswith("kv: ")]
 
     def finish(self, run: QemuRun) -> list[str]:
         run.wait_clean_exit(120)
         return self.lines(run)
 
 
-@pytest.fixture(params=["direct", "hvlab"])
-def target(request, chapter, tmp_path):
+@pytest.fixture(params=ON)
+def target(request, chapter, app_boot, tmp_path):
     """A fresh disk of grader-made sectors and the store's slice of it."""
-    request.node.hvlab_runs = getattr(request.node, "hvlab_runs", [])
     disk_nonce = random.getrandbits(64)
     disk = make_disk(tmp_path / "disk.img", disk_nonce, DISK_SECTORS)
     first = random.randrange(1, 8) * 256
     sectors = random.choice([64, 96, 128])
-    t = Target(request.param, chapter, request, disk, first, sectors)
+    t = Target(request.param, chapter, app_boot, disk, first, sectors)
     t.disk_nonce = disk_nonce
-    yield t
-    for run in request.node.hvlab_runs:
-        run.kill()
+    return t
 
 
 def check_outside_untouched(t: Target) -> None:
@@ -236,6 +221,18 @@ def check_get(lines: list[str], nonce: int, acceptable: dict[str, set[int]]) -> 
     return got
 
 
+def check_interrupts(lines: list[str]) -> None:
+    """kv waits for its disk by the completion interrupt (KV_INTERRUPTS):
+    as many interrupts as requests (a late one may cover two)."""
+    m = next((re.fullmatch(r"kv: disk: (\d+) requests, (\d+) completion interrupts", ln)
+              for ln in lines if ln.startswith("kv: disk: ")), None)
+    assert m, "no 'kv: disk: R requests, I completion interrupts' line"
+    requests, interrupts = int(m[1]), int(m[2])
+    assert requests > 0 and requests / 2 <= interrupts <= requests + 1, (
+        f"{interrupts} completion interrupts for {requests} requests: the driver should "
+        "sleep until the device's interrupt, one per request")
+
+
 def as_acceptable(state: dict[str, int]) -> dict[str, set[int]]:
     return {k: {i} for k, i in state.items()}
 
@@ -254,7 +251,12 @@ def test_kv_data_survives_reboots(target):
     k = random.randrange(4, keys)
     m = random.randrange(3, 10)
 
-    lines = t.finish(t.start(f"kv=put nonce={nonce:#x} keys={keys} count={k}"))
+    run = t.start(f"kv=put nonce={nonce:#x} keys={keys} count={k}")
+    lines = t.finish(run)
+    capacity = DISK_SECTORS if t.on == "direct" else t.sectors
+    driver = rf"^virtio-blk: disk 0 at 0x[0-9a-f]+ irq \d+: {capacity} sectors, interrupts$"
+    assert re.search(driver, "\n".join(app_output(run, t.on)), re.M), (
+        f"the driver should see a disk of {capacity} sectors, completions by interrupt")
     assert "kv: opened: 0 keys, generation 1, half 0, 1 sectors used" in lines, (
         "a new store (the slice held grader-made sectors) should open empty:\n" + "\n".join(lines))
     assert committed(lines, nonce, keys) == list(range(k))
@@ -269,6 +271,7 @@ def test_kv_data_survives_reboots(target):
     state = expected_state(nonce, range(k + m), keys)
     lines = t.finish(t.start(f"kv=get nonce={nonce:#x}"))
     check_get(lines, nonce, as_acceptable(state))
+    check_interrupts(lines)
     check_image_state(t.disk, t.first, t.sectors, nonce, as_acceptable(state))
     check_outside_untouched(t)
 
@@ -372,6 +375,21 @@ def test_kv_read_only_disk(target):
         + "\n".join(t.lines(run)))
     assert re.search(r"virtio-blk: disk 0 .*, read-only, ", out), "the disk not seen read-only"
     assert t.disk.read_bytes() == before, "the read-only disk's image changed"
+
+
+@pytest.mark.points(1)
+def test_legacy_device_refused(chapter, app_boot, tmp_path):
+    """QEMU 7.2's virtio-mmio devices are legacy (version 1) unless told
+    otherwise: the driver leaves such a device alone and names the option
+    that makes it modern; kv then finds no disk."""
+    disk = make_disk(tmp_path / "disk.img", random.getrandbits(64), 64)
+    run = app_boot(app_image(chapter, "kv"), "direct", "kv=get", mem="64M", extra=disk_args(disk))
+    run.wait_exit(60)
+    out = "\n".join(app_output(run, "direct"))
+    assert re.search(r"virtio: device at 0x[0-9a-f]+ is legacy \(version 1\).*"
+                     r"-global virtio-mmio.force-legacy=false", out), (
+        f"no line naming the legacy device and the option:\n{out}")
+    assert "kv: no disk" in out
 
 
 @pytest.mark.points(1)

@@ -14,7 +14,10 @@ grader's: the child prints what it derives from the nonce and what its
 devices say; the management VM reads that back through VM_CONSOLE and
 prints a checksum of it, which the grader recomputes from the child's
 lines; then stops it, destroys it, and creates it again in the same slot
-with a second nonce.
+with a second nonce, this time a child that drives its network card and
+sends frames through the switch without end until it is stopped and
+destroyed; and then many more, one after the other, more than fit the
+machine's memory at once.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from virtio import MODERN, disk_args, make_disk, net_args
 
 STAGE = 7
 DISK_SECTORS = 8192
+# VMs of 4 MiB created and destroyed one after the other, after the two
+# checked ones: more than the 256 MiB machine holds at once.
+ROUNDS = 64
 
 INVALID_PARAM, DENIED, INVALID_ADDRESS = -3, -4, -5
 # Each bad description: the field the hypervisor names, the SBI error.
@@ -97,7 +103,7 @@ def mgmt_run(boot, tmp_path, calls: int = 40):
               f"vm1.cnonce1={nonces[0]:#x} vm1.cnonce2={nonces[1]:#x} "
               f"vm1.cdisk={child_start}+{child_sectors} vm1.overlap={overlap}+16 "
               f"vm1.cmac={''.join(f'{b:02x}' for b in mac)} "
-              f"vm=mgmttest vm2.role=other vm2.calls={calls}")
+              f"vm1.rounds={ROUNDS} vm=mgmttest vm2.role=other vm2.calls={calls}")
     run = boot(mem="256M", smp=2, extra=MODERN + disk_args(img) + net_args(), append=append)
     run.wait_clean_exit(90 * timeout_scale())
     return run, nonces, mac, child_sectors
@@ -175,7 +181,8 @@ def test_create_list_start_console_stop_destroy(mgmt):
     shows it created, then stopped; the management VM's checksum of
     VM_CONSOLE is the grader's of the child's lines; a second VM_START, a
     VM_DESTROY of a running VM, a second VM_STOP are refused; the machine
-    powers off only after the management VM has finished."""
+    powers off only after the management VM has finished; 64 more VMs of
+    4 MiB created and destroyed in turn on a 256 MiB machine."""
     run, nonces, mac, sectors = mgmt
     lines = run.output.splitlines()
     mac_text = ":".join(f"{b:02x}" for b in mac)
@@ -192,10 +199,12 @@ def test_create_list_start_console_stop_destroy(mgmt):
         end = lines.index(f"[hv] vm{cid}: destroyed by the management VM", start)
         child = [ln[len(f"[vm{cid}] "):] for ln in lines[start:end]
                  if ln.startswith(f"[vm{cid}] ")]
-        assert child[:4] == [
+        # Round 2's child drives its card and sends frames until destroyed.
+        assert child == [
             f"child: nonce={nonce:#x} mix={splitmix64(nonce):#x}",
             f"child: blk id 2 capacity {sectors}",
             f"child: net id 1 mac {mac_text}",
+        ] + (["child: net open 0"] if rnd == 2 else []) + [
             "child: waiting to be stopped",
         ], f"round {rnd}: the child printed {child}"
         text = "".join(ln + "\n" for ln in child).encode()
@@ -214,6 +223,11 @@ def test_create_list_start_console_stop_destroy(mgmt):
                       "start-stopped": -3, "destroy": 0, "destroy-again": -3,
                       "destroy-running": -7, "start-self": -7}.items():
         assert cases.get(name) == str(err), f"case {name}: error {cases.get(name)}, not {err}"
+    assert "[vm1] mgmt: round 2: the child made 100 exits" in lines, (
+        "the second child did not run (100 exits in VM_LIST's figures) before its stop")
+    assert f"[vm1] mgmt: {ROUNDS} more rounds of {ROUNDS}" in lines, (
+        "VMs created and destroyed one after the other ran out: a destroyed VM's memory or "
+        "slot not given back")
     assert "[vm1] mgmt: done, 0 unexpected" in lines
     # vm2 stopped long before: the machine stayed up for the management VM.
     assert lines.index("[vm1] mgmt: done, 0 unexpected") > lines.index(

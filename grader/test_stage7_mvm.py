@@ -100,7 +100,8 @@ def command(run, line: str, reply: str, timeout: float = 30) -> re.Match:
     """Types a line at the MVM's console and waits for its reply (a regex on
     the MVM's lines, `[vm1] ` implied)."""
     run.send(line + "\r")
-    return run.expect(r"^\[vm1\] " + reply, timeout=timeout)
+    # The whole line: a regex could match the first half of one that is arriving.
+    return run.expect(r"^\[vm1\] (?:" + reply + r")[^\n]*(?=\n)", timeout=timeout)
 
 
 def wait_output(run, pattern: str, timeout: float = 30) -> re.Match:
@@ -119,7 +120,7 @@ def wait_output(run, pattern: str, timeout: float = 30) -> re.Match:
 def vm_list(run) -> dict[int, tuple[str, str]]:
     """`vm list`, read back: id -> (name, state)."""
     run.send("vm list\r")
-    m = run.expect(r"^\[vm1\] ID +NAME +STATE[\s\S]*?^\[vm1\] (\d+) VMs?$", timeout=30)
+    m = run.expect(r"^\[vm1\] ID +NAME +STATE[\s\S]*?^\[vm1\] (\d+) VMs?$(?=\n)", timeout=30)
     rows = {}
     for line in m.group(0).splitlines()[1:-1]:
         r = re.match(r"\[vm1\] (\d+) +([a-z0-9_-]+)(?: \(mvm\))? +(\w+) ", line)
@@ -130,7 +131,7 @@ def vm_list(run) -> dict[int, tuple[str, str]]:
 
 
 def create(run, file: str, name: str) -> int:
-    m = command(run, f"vm config {file}", rf"{re.escape(file)}: (created VM (\d+) \({name}\)|.*)")
+    m = command(run, f"vm config {file}", rf"{re.escape(file)}: (created VM (\d+) \({name}\).*|.*)")
     assert m[2], f"vm config {file} did not create the VM: {m[0]}"
     return int(m[2])
 
@@ -150,6 +151,10 @@ def test_mvm_creates_boots_stops_removes(chapter, boot, tmp_path):
     disk = make_disk(chapter, tmp_path, {
         "hello.bin": app_image(chapter, "hello"),
         "hello.json": hello_config("hello", f"nonce={nonce:#x}"),
+        "mvm.bin": app_image(chapter, "mvm"),
+        "idle.json": hello_config("idle", "", image={
+            "kernel_filename": "mvm.bin", "kernel_load_ipa": "0x80200000",
+            "kernel_entry_point": "0x80200000"}),
     })
     run = start_mvm(boot, chapter, disk)
     rows = vm_list(run)
@@ -167,17 +172,28 @@ def test_mvm_creates_boots_stops_removes(chapter, boot, tmp_path):
     run.expect(rf"^\[vm1\] vm console {n}: (\d+) bytes$")
     assert expected in vm_text(run, n)
 
-    state = vm_list(run)[n][1]
-    assert state in ("running", "stopped"), state  # hello may have finished
-    if state == "running":
-        command(run, f"vm stop {n}", rf"vm stop {n}: stopped")
-        assert vm_list(run)[n] == ("hello", "stopped")
-    # The MVM cannot stop or remove itself.
-    command(run, "vm stop 1", r"vm stop 1: SBI_ERR_DENIED$")
-    command(run, f"vm rm {n}", rf"vm rm {n}: removed")
+    # hello powers off when done: the hypervisor stops it.
+    wait_output(run, rf"^\[hv\] vm{n} \(hello\): stopped: ")
+    assert vm_list(run)[n] == ("hello", "stopped")
+    command(run, f"vm rm {n}", rf"vm rm {n}: removed$")
     rows = vm_list(run)
     assert n not in rows and len(rows) == 1, rows
     command(run, f"vm boot {n}", rf"vm boot {n}: SBI_ERR_\w+$")
+
+    # A VM that keeps running (the mvm app again, which is not the MVM: its
+    # calls are denied), stopped by the MVM, then removed.
+    m = create(run, "idle.json", "idle")
+    command(run, f"vm boot {m}", rf"vm boot {m}: running")
+    wait_output(run, rf"^\[vm{m}\] mvm: type help")
+    assert vm_list(run)[m] == ("idle", "running")
+    command(run, f"vm stop {m}", rf"vm stop {m}: stopped$")
+    assert vm_list(run)[m] == ("idle", "stopped")
+    # The MVM cannot stop or remove itself.
+    command(run, "vm stop 1", r"vm stop 1: SBI_ERR_DENIED$")
+    command(run, "vm rm 1", r"vm rm 1: SBI_ERR_DENIED$")
+    command(run, f"vm rm {m}", rf"vm rm {m}: removed$")
+    rows = vm_list(run)
+    assert list(rows) == [1], rows
 
 
 @pytest.mark.points(3)
@@ -243,8 +259,8 @@ def test_non_mvm_caller_denied(chapter, boot, tmp_path):
     disk = make_disk(chapter, tmp_path, {"hello.json": hello_config("hello", "")})
     word, _ = raw_image(app_image(chapter, "mvm"), MVM_RAM)
     run = start_mvm(boot, chapter, disk, more=word)  # the same staged image, again
-    run.expect(r"^\[vm2\] mvm: the hypervisor's management extension answers "
-               r"SBI_ERR_DENIED: this VM is not the management VM", timeout=60)
+    wait_output(run, r"^\[vm2\] mvm: the hypervisor's management extension answers "
+                r"SBI_ERR_DENIED: this VM is not the management VM", timeout=60)
     assert re.search(r"^\[hv\] vm2 \(\S+\): management call \S+ denied: "
                      r"not the management VM$", run.output, re.M), \
         "the hypervisor did not say who tried"

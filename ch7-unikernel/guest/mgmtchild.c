@@ -1,8 +1,12 @@
 /* A VM that the management VM creates (guest/mgmttest.c carries this
  * image in its own memory): it prints what it derives from the nonce of
  * its command line and what its virtio devices say (their ids, the
- * disk's capacity, the card's address), then waits to be stopped. */
+ * disk's capacity, the card's address), then waits to be stopped: in WFI,
+ * or with busy=1 sending broadcast frames without end (its card driven,
+ * its switch port attached), so that it is stopped and destroyed while it
+ * runs and its frames cross the switch. */
 #include "guest.h"
+#include "guest_net.h"
 
 static uint64_t splitmix(uint64_t x)
 {
@@ -25,7 +29,19 @@ void guest_main(void)
 	       (unsigned long)capacity);
 	printf("child: net id %u mac %02x:%02x:%02x:%02x:%02x:%02x\n",
 	       net[VIRTIO_MMIO_DEVICE_ID / 4], mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	static struct net_dev dev;
+	bool busy = bootarg_ulong("busy", 0) != 0;
+	if (busy)
+		printf("child: net open %d\n", net_open(&dev, 0));
 	printf("child: waiting to be stopped\n");
-	for (;;)
-		wfi();
+	static uint8_t frame[64];
+	memset(frame, 0xff, ETH_ALEN); /* broadcast, from its own address */
+	memcpy(frame + ETH_ALEN, dev.mac, ETH_ALEN);
+	frame[12] = 0x88, frame[13] = 0xb5; /* the local experimental EtherType */
+	for (;;) {
+		if (busy && dev.link_up)
+			net_send(&dev, frame, sizeof(frame));
+		else if (!busy)
+			wfi();
+	}
 }

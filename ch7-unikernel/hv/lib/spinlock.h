@@ -26,6 +26,8 @@
  * locks further down this list: two harts that nested two locks in opposite
  * orders could each wait for the other forever. "irq" marks the locks that
  * interrupt handlers take.
+ *   mgmt     vm/sbi_mgmt.c  one management call at a time; it creates,
+ *                           stops and destroys VMs under it
  *   vm       vm/vm.c        a VM's state (vm_stop); irq: the console's
  *                           prompt stops VMs from the UART's interrupt
  *   vuart    vdev/vuart.c   a VM's 16550; irq: typed bytes come that way
@@ -34,6 +36,8 @@
  *   vplic    vdev/vplic.c   a VM's vPLIC; irq: the vUART and virtio devices
  *                           raise their lines
  *   sched    vm/sched.c     the vCPUs' run states; irq: under vm and vplic
+ *   vm log   vm/vm.c        a VM's console log; irq: under vm (vm_stop
+ *                           flushes the vCPUs' lines); a leaf
  *   vms      vm/vm.c        the VM slots                      } leaves: they
  *   vm_fdt   vm/vm_fdt.c    the buffer for guest device trees } take no
  *   frames   mm/frame.c     the frame allocator               } other lock

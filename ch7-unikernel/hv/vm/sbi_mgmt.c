@@ -71,13 +71,14 @@ static struct sbiret deny(struct vcpu *v, unsigned long fid)
 	return answer(SBI_ERR_DENIED, 0);
 }
 
-/* grader: test_stage7_mgmt.py parses these lines */
-#define REFUSE(err, call, ...)                     \
-	do {                                       \
-		printf("mvm: %s refused: ", call); \
-		printf(__VA_ARGS__);               \
-		printf("\n");                      \
-		return answer(err, 0);             \
+/* grader: test_stage7_mgmt.py parses these lines. One printf, so that the
+ * line stays whole beside other harts' output. */
+#define REFUSE(err, call, ...)                                   \
+	do {                                                     \
+		char reason_[160];                               \
+		snprintf(reason_, sizeof(reason_), __VA_ARGS__); \
+		printf("mvm: %s refused: %s\n", call, reason_);  \
+		return answer(err, 0);                           \
 	} while (0)
 
 /* A buffer of the caller's for the hypervisor to write: in its RAM, all

@@ -157,6 +157,10 @@ int main(int argc, char **argv)
 		printf("kv: unknown kv=%s\n", mode);
 		return 1;
 	}
+	uint64_t requests, interrupts;
+	blk_counts(disk, &requests, &interrupts);
+	printf("kv: disk: %llu requests, %llu completion interrupts\n",
+	       (unsigned long long)requests, (unsigned long long)interrupts);
 	if (r)
 		return 1;
 	report("done");

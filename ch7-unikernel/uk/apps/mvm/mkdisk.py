@@ -4,10 +4,12 @@ images and their JSON configs, at the start of a raw disk image that may
 be bigger (the rest: slices for the VMs' own disks, cfg_list in their
 configs).
 
-    mkdisk.py OUT.img [--fs-size 8M] [--disk-size 32M] FILE[=NAME] ...
+    mkdisk.py OUT.img [--fs-size 8M] [--disk-size 32M] [--put SECTOR=IMAGE]
+              FILE[=NAME] ...
 
 Each FILE goes into the file system's root directory as NAME (default:
-its own name). Sizes take K, M, G suffixes. The MVM boots with it as its
+its own name). --put writes a file's bytes at a 512-byte sector of the
+disk: a VM's own disk contents in its slice (httpd's files, say). Sizes take K, M, G suffixes. The MVM boots with it as its
 disk slice: vmN.disk=0+FS_SIZE (so the VMs' slices stay apart from it).
 """
 
@@ -42,7 +44,8 @@ def mke2fs() -> str:
     return found
 
 
-def make(out: Path, files: list[tuple[Path, str]], fs_size: int, disk_size: int) -> None:
+def make(out: Path, files: list[tuple[Path, str]], fs_size: int, disk_size: int,
+         puts: list[tuple[int, Path]]) -> None:
     if disk_size < fs_size:
         sys.exit("mkdisk.py: --disk-size is smaller than --fs-size")
     with tempfile.TemporaryDirectory(prefix="mvmdisk-") as tmp:
@@ -61,6 +64,14 @@ def make(out: Path, files: list[tuple[Path, str]], fs_size: int, disk_size: int)
         subprocess.run([mke2fs(), "-q", "-F", "-t", "ext2", "-b", "1024", "-m", "0",
                         "-L", "mvm", "-d", str(root), str(part), str(fs_size // 1024)],
                        check=True)
+        with open(part, "r+b") as f:
+            for sector, image in puts:
+                data = image.read_bytes()
+                if sector * 512 < fs_size or sector * 512 + len(data) > disk_size:
+                    sys.exit(f"mkdisk.py: {image} at sector {sector}: not between the "
+                             f"file system's end and the disk's")
+                f.seek(sector * 512)
+                f.write(data)
         part.replace(out)
 
 
@@ -69,6 +80,7 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--fs-size", type=size, default=size("8M"))
     ap.add_argument("--disk-size", type=size, default=None, help="default: --fs-size")
+    ap.add_argument("--put", action="append", default=[], metavar="SECTOR=IMAGE")
     ap.add_argument("files", nargs="*", metavar="FILE[=NAME]")
     args = ap.parse_intermixed_args()
     files = []
@@ -78,7 +90,13 @@ def main() -> None:
         if not path.is_file():
             sys.exit(f"mkdisk.py: {src}: no such file")
         files.append((path, name or path.name))
-    make(args.out, files, args.fs_size, args.disk_size or args.fs_size)
+    puts = []
+    for spec in args.put:
+        sector, _, image = spec.partition("=")
+        if not Path(image).is_file():
+            sys.exit(f"mkdisk.py: --put {spec}: no such file")
+        puts.append((int(sector, 0), Path(image)))
+    make(args.out, files, args.fs_size, args.disk_size or args.fs_size, puts)
 
 
 if __name__ == "__main__":

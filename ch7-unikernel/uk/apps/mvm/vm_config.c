@@ -50,6 +50,15 @@ static int refuse(struct ctx *c, const char *path, const char *fmt, ...)
 	return -1;
 }
 
+/* A name from the text, as it goes into a message: escapes such as \n
+ * are undone by then, and a message is one line. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if (*s < ' ' || *s > '~')
+			*s = '?';
+}
+
 static void join(char *out, size_t size, const char *path, const char *key)
 {
 	snprintf(out, size, "%s%s%s", path, *path ? "." : "", key);
@@ -64,6 +73,7 @@ static int check_fields(struct ctx *c, int obj, const char *path, const struct f
 		int k = json_key_at(&c->doc, obj, m);
 		if (json_string(&c->doc, k, key, sizeof(key)) < 0)
 			return refuse(c, *path ? path : "(top)", "a field with a too long name");
+		printable(key);
 		join(where, sizeof(where), path, key);
 		for (int e = 0; e < m; e++)
 			if (json_equals(&c->doc, json_key_at(&c->doc, obj, e), key))
@@ -385,6 +395,7 @@ static int convert_device(struct ctx *c, int dev, const char *path)
 	    get_string(c, dev, path, "name", false, name, sizeof(name)) < 0 ||
 	    get_string(c, dev, path, "type", true, type, sizeof(type)) < 0)
 		return -1;
+	printable(type);
 	if (!strcmp(type, "EMU_DEVICE_T_VIRTIO_BLK_MEDIATED"))
 		return convert_blk(c, dev, path);
 	if (!strcmp(type, "EMU_DEVICE_T_VIRTIO_NET"))
@@ -466,6 +477,7 @@ static int check_type(struct ctx *c, int root)
 	char type[32];
 	if (get_string(c, root, "", "type", false, type, sizeof(type)) < 0)
 		return -1;
+	printable(type);
 	if (type[0] && strcmp(type, "VM_T_LINUX") && strcmp(type, "VM_T_BARE_METAL"))
 		return refuse(c, "type",
 		              "%s: not supported by hvlab (VM_T_LINUX or VM_T_BARE_METAL)", type);

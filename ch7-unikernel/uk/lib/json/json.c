@@ -110,6 +110,79 @@ static bool valid_string(const char *s, size_t n)
 	return true;
 }
 
+/* A token's extent in the text with its quotes (jsmn's string tokens
+ * leave them out). */
+static size_t outer_start(const jsmntok_t *t)
+{
+	return (size_t)t->start - (t->type == JSMN_STRING);
+}
+
+static size_t outer_end(const jsmntok_t *t)
+{
+	return (size_t)t->end + (t->type == JSMN_STRING);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The text from *pos to end: blanks around one separator sep (0: none).
+ * jsmn alone lets ",," and "1 2" through; this makes the grammar whole. */
+static int check_gap(struct json_doc *doc, size_t from, size_t to, char sep)
+{
+	bool seen = false;
+	for (size_t i = from; i < to; i++) {
+		char c = doc->text[i];
+		if (is_space(c))
+			continue;
+		if (c == sep && seen)
+			return fail_at(doc, i, sep == ':' ? "two colons" : "two commas");
+		if (!sep || c != sep)
+			return fail_at(doc, i,
+			               sep == ':'   ? "expected a colon"
+			               : sep == ',' ? "expected a comma"
+			               : c == ','   ? "a comma before nothing"
+			                            : "unexpected character");
+		seen = true;
+	}
+	if (sep && !seen)
+		return fail_at(doc, to, sep == ':' ? "expected a colon" : "expected a comma");
+	return 0;
+}
+
+/* An object's or array's children and the separators between them. */
+static int check_container(struct json_doc *doc, int i)
+{
+	const jsmntok_t *t = token(doc, i);
+	bool object = t->type == JSMN_OBJECT;
+	size_t pos = (size_t)t->start + 1;
+	int k = i + 1;
+	for (int m = 0; m < t->size; m++) {
+		if (k >= doc->ntok)
+			return fail_at(doc, pos, "bad token");
+		const jsmntok_t *child = token(doc, k);
+		if (object && (child->type != JSMN_STRING || child->size != 1))
+			return fail_at(doc, outer_start(child),
+			               "an object's member is not \"key\": value");
+		if (!object && child->type == JSMN_STRING && child->size != 0)
+			return fail_at(doc, outer_start(child), "\"key\": value inside an array");
+		if (check_gap(doc, pos, outer_start(child), m ? ',' : 0) < 0)
+			return -1;
+		pos = outer_end(child);
+		if (object) {
+			const jsmntok_t *value = token(doc, k + 1);
+			if (k + 1 >= doc->ntok || check_gap(doc, pos, outer_start(value), ':') < 0)
+				return -1;
+			pos = outer_end(value);
+		}
+		k = skip(doc, k);
+	}
+	if (t->end < 1 || (size_t)t->end - 1 < pos)
+		return fail_at(doc, pos, "bad token");
+	return check_gap(doc, pos, (size_t)t->end - 1, 0);
+}
+
 static int check_tokens(struct json_doc *doc)
 {
 	if (doc->ntok < 1 || token(doc, 0)->type != JSMN_OBJECT)
@@ -118,34 +191,24 @@ static int check_tokens(struct json_doc *doc)
 		return fail_at(doc, token(doc, 0)->end, "text after the top object");
 	for (int i = 0; i < doc->ntok; i++) {
 		const jsmntok_t *t = token(doc, i);
+		if (t->start < 1 - (t->type != JSMN_STRING) || t->end < t->start ||
+		    outer_end(t) > doc->len)
+			return fail_at(doc, 0, "bad token");
+	}
+	if (check_gap(doc, 0, outer_start(token(doc, 0)), 0) < 0 ||
+	    check_gap(doc, outer_end(token(doc, 0)), doc->len, 0) < 0)
+		return -1;
+	for (int i = 0; i < doc->ntok; i++) {
+		const jsmntok_t *t = token(doc, i);
 		const char *s = doc->text + t->start;
 		size_t n = (size_t)(t->end - t->start);
-		if (t->start < 0 || t->end < t->start || (size_t)t->end > doc->len)
-			return fail_at(doc, 0, "bad token");
 		if (t->type == JSMN_PRIMITIVE && !valid_literal(s, n))
 			return fail_at(doc, (size_t)t->start, "not a number, true, false or null");
 		if (t->type == JSMN_STRING && !valid_string(s, n))
 			return fail_at(doc, (size_t)t->start, "control character in a string");
-		if (t->type == JSMN_OBJECT) {
-			int k = i + 1;
-			for (int m = 0; m < t->size; m++) {
-				if (k >= doc->ntok || token(doc, k)->type != JSMN_STRING ||
-				    token(doc, k)->size != 1)
-					return fail_at(
-					    doc, k < doc->ntok ? (size_t)token(doc, k)->start : 0,
-					    "an object's member is not \"key\": value");
-				k = skip(doc, k);
-			}
-		} else if (t->type == JSMN_ARRAY) {
-			int k = i + 1;
-			for (int m = 0; m < t->size; m++) {
-				if (k < doc->ntok && token(doc, k)->type == JSMN_STRING &&
-				    token(doc, k)->size != 0)
-					return fail_at(doc, (size_t)token(doc, k)->start,
-					               "\"key\": value inside an array");
-				k = skip(doc, k);
-			}
-		}
+		if ((t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) &&
+		    check_container(doc, i) < 0)
+			return -1;
 	}
 	return 0;
 }

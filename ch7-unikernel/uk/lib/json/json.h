@@ -24,10 +24,11 @@ struct json_doc {
 	char error[80]; /* why json_parse failed, with the line and column */
 };
 
-/* Parses text into the caller's tokens (JSON_TOKENS) and checks the whole document:
- * one object at the top, keys that are strings each with one value,
- * literals that are numbers, true, false or null. 0, or -1 with
- * doc->error set. */
+/* Parses text into the caller's tokens (JSON_TOKENS) and checks the
+ * whole document against JSON's grammar (jsmn alone lets some errors
+ * through): one object at the top, keys that are strings each with one
+ * value, commas and colons where they belong, literals that are numbers,
+ * true, false or null. 0, or -1 with doc->error set. */
 int json_parse(struct json_doc *doc, const char *text, size_t len, void *tokens,
                size_t tokens_size);
 

@@ -95,9 +95,13 @@ unsigned virtio_probe(uint32_t device_id, int (*attach)(struct virtio_dev *dev))
 
 bool virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
 {
-	virtio_write32(d, VIRTIO_MMIO_STATUS, 0); /* reset */
-	while (virtio_read32(d, VIRTIO_MMIO_STATUS))
-		;
+	virtio_write32(d, VIRTIO_MMIO_STATUS, 0); /* reset: done when status reads 0 */
+	for (unsigned tries = 0; virtio_read32(d, VIRTIO_MMIO_STATUS); tries++) {
+		if (tries == 1000000) {
+			virtio_fail(d, "does not finish its reset");
+			return false;
+		}
+	}
 	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
 	set_status(d, VIRTIO_STATUS_DRIVER);
 	virtio_write32(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
@@ -174,6 +178,7 @@ static void virtio_interrupt(void *arg)
 	struct virtio_dev *d = arg;
 	uint32_t status = virtio_read32(d, VIRTIO_MMIO_INTERRUPT_STATUS);
 	virtio_write32(d, VIRTIO_MMIO_INTERRUPT_ACK, status);
+	d->interrupts++;
 	if (d->on_interrupt)
 		d->on_interrupt(d, d->arg);
 	struct uk_thread *t = d->waiter;

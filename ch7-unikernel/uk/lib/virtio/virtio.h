@@ -29,6 +29,7 @@ struct virtio_dev {
 	/* The thread sleeping in virtio_wait_used, woken by the interrupt. */
 	struct uk_thread *volatile waiter;
 	void (*on_interrupt)(struct virtio_dev *, void *arg); /* the driver's, optional */
+	unsigned long interrupts;                             /* taken, for the drivers' counts */
 	void *arg;
 };
 

@@ -24,5 +24,8 @@ int blk_read(struct blkdev *dev, uint64_t sector, void *buf, size_t count);
 int blk_write(struct blkdev *dev, uint64_t sector, const void *buf, size_t count);
 /* What was written is on stable storage when this returns 0. */
 int blk_flush(struct blkdev *dev);
+/* Requests made to the device so far, and its completion interrupts
+ * taken (0 when polled). */
+void blk_counts(struct blkdev *dev, uint64_t *requests, uint64_t *interrupts);
 
 #endif

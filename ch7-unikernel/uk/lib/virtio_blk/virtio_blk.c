@@ -45,6 +45,7 @@ struct blkdev {
 	uint32_t max_transfer; /* bytes a request, a multiple of the sector */
 	struct blk_request_header header;
 	volatile uint8_t status;
+	uint64_t requests;
 #if CONFIG_LIBSYNC
 	struct uk_mutex lock; /* one request at a time, whichever thread */
 #endif
@@ -65,6 +66,7 @@ static int do_request(struct blkdev *b, uint32_t type, uint64_t sector, void *da
 	bufs[n++] = (struct vq_buf){(const void *)&b->status, 1, true};
 	if (virtqueue_add(&b->vq, bufs, n, b))
 		return -1; /* cannot happen: one request at a time */
+	b->requests++;
 	virtqueue_kick(&b->vq);
 	if (virtio_wait_used(b->vdev, &b->vq))
 		return -1;
@@ -132,6 +134,12 @@ int blk_flush(struct blkdev *b)
 	uk_mutex_unlock(&b->lock);
 #endif
 	return r;
+}
+
+void blk_counts(struct blkdev *b, uint64_t *requests, uint64_t *interrupts)
+{
+	*requests = b->requests;
+	*interrupts = b->vdev->interrupts;
 }
 
 struct blkdev *blkdev_get(unsigned index)

@@ -101,6 +101,12 @@ int blk_write(struct blkdev *d, uint64_t sector, const void *buf, size_t count)
 	return 0;
 }
 
+void blk_counts(struct blkdev *d, uint64_t *requests, uint64_t *interrupts)
+{
+	*requests = d->writes + d->flushes;
+	*interrupts = 0;
+}
+
 int blk_flush(struct blkdev *d)
 {
 	d->flushes++;
