@@ -40,37 +40,184 @@ static bool reg_entry(int node, uint64_t addr, uint64_t *base, uint64_t *size)
 	return found;
 }
 
-int plat_fdt_init(unsigned long hartid, const void *blob)
+/* The boot's scan: one pass over the structure block, by hand. libfdt
+ * checks every tag it steps over and reads node names byte by byte, so
+ * finding /cpus alone took some 50,000 instructions on QEMU's tree; the
+ * boot needs a handful of properties, read here in about a tenth of that.
+ * libfdt serves every later lookup (drivers, reserved memory). */
+#define TAG_BEGIN_NODE 1
+#define TAG_END_NODE   2
+#define TAG_PROP       3
+#define TAG_NOP        4
+#define TAG_END        9
+
+enum node_kind { NODE_OTHER, NODE_ROOT, NODE_MEMORY, NODE_CPUS, NODE_CPU, NODE_CHOSEN };
+
+static const char *bootargs;
+
+struct scan {
+	const fdt32_t *p, *end;
+	const char *strings;
+	uint32_t strings_size;
+	int root_ac, root_sc;
+	/* the node being read (memory or cpu): what decides at its end */
+	const fdt32_t *reg;
+	int reg_len;
+	bool is_type, disabled;
+	bool seen_cpus, seen_chosen;
+};
+
+/* Whether the node name at NAME is BASE or BASE@unit-address. */
+static bool node_is(const char *name, const char *base)
 {
-	boot_hartid = hartid;
-	fdt = blob;
-	if (fdt_check_header(fdt) != 0)
-		return -1;
-	int cpus = fdt_path_offset(fdt, "/cpus"), len;
-	if (cpus < 0)
-		return -1;
-	const fdt32_t *tb = fdt_getprop(fdt, cpus, "timebase-frequency", &len);
-	if (!tb || len < 4)
-		return -1;
-	timebase = read_cells(tb, len >= 8 ? 2 : 1);
-	int node;
-	fdt_for_each_subnode(node, fdt, cpus)
-	{
-		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
-		const char *status = fdt_getprop(fdt, node, "status", NULL);
-		if (type && !strcmp(type, "cpu") && (!status || strcmp(status, "disabled")))
-			hart_count++;
+	size_t n = strlen(base);
+	return !strncmp(name, base, n) && (name[n] == '\0' || name[n] == '@');
+}
+
+/* Skips a NUL-terminated name padded to 4 bytes, a word at a time. */
+static bool skip_name(struct scan *sc)
+{
+	while (sc->p < sc->end) {
+		uint32_t w = *(const uint32_t *)sc->p++;
+		if ((w - 0x01010101u) & ~w & 0x80808080u) /* a zero byte */
+			return true;
 	}
-	/* The memory node that holds the image (QEMU virt and hvlab: one). */
+	return false;
+}
+
+static void read_prop(struct scan *sc, enum node_kind kind, const char *name, const void *val,
+                      int len)
+{
+	switch (kind) {
+	case NODE_ROOT:
+		if (!strcmp(name, "#address-cells") && len == 4)
+			sc->root_ac = (int)fdt32_to_cpu(*(const fdt32_t *)val);
+		else if (!strcmp(name, "#size-cells") && len == 4)
+			sc->root_sc = (int)fdt32_to_cpu(*(const fdt32_t *)val);
+		break;
+	case NODE_MEMORY:
+	case NODE_CPU:
+		if (!strcmp(name, "device_type"))
+			sc->is_type =
+			    !strncmp(val, kind == NODE_CPU ? "cpu" : "memory", (size_t)len);
+		else if (!strcmp(name, "status"))
+			sc->disabled = !strncmp(val, "disabled", (size_t)len);
+		else if (!strcmp(name, "reg")) {
+			sc->reg = val;
+			sc->reg_len = len;
+		}
+		break;
+	case NODE_CPUS:
+		if (!strcmp(name, "timebase-frequency") && (len == 4 || len == 8))
+			timebase = read_cells(val, len / 4);
+		break;
+	case NODE_CHOSEN:
+		if (!strcmp(name, "bootargs") && len > 0 && ((const char *)val)[len - 1] == '\0')
+			bootargs = val;
+		break;
+	case NODE_OTHER:
+		break;
+	}
+}
+
+/* A memory node ends: the entry of its reg that holds the image. */
+static void end_memory(struct scan *sc)
+{
+	int cells = sc->root_ac + sc->root_sc;
 	uintptr_t here = (uintptr_t)&plat_fdt_init;
-	for (node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", 7); node >= 0;
-	     node = fdt_node_offset_by_prop_value(fdt, node, "device_type", "memory", 7)) {
-		uint64_t b, s;
-		if (reg_entry(node, here, &b, &s) && here >= b && here - b < s) {
+	if (!sc->is_type || !sc->reg || sc->root_ac < 1 || sc->root_ac > 2 || sc->root_sc < 1 ||
+	    sc->root_sc > 2)
+		return;
+	for (int i = 0; (i + 1) * cells * 4 <= sc->reg_len; i++) {
+		uint64_t b = read_cells(sc->reg + i * cells, sc->root_ac);
+		uint64_t s = read_cells(sc->reg + i * cells + sc->root_ac, sc->root_sc);
+		if (here >= b && here - b < s) {
 			mem_base = b;
 			mem_size = s;
 		}
 	}
+}
+
+static int scan_tree(void)
+{
+	const char *blob = fdt;
+	struct scan sc = {.root_ac = 2, .root_sc = 1};
+	sc.p = (const fdt32_t *)(blob + fdt_off_dt_struct(fdt));
+	sc.end = sc.p + fdt_size_dt_struct(fdt) / 4;
+	sc.strings = blob + fdt_off_dt_strings(fdt);
+	sc.strings_size = fdt_size_dt_strings(fdt);
+	enum node_kind stack[4]; /* the kinds of the open nodes down to depth 4 */
+	int depth = 0;
+	while (sc.p < sc.end) {
+		uint32_t tag = fdt32_to_cpu(*sc.p++);
+		if (tag == TAG_BEGIN_NODE) {
+			const char *name = (const char *)sc.p;
+			if (!skip_name(&sc))
+				return -1;
+			enum node_kind parent =
+			    depth > 0 && depth <= 4 ? stack[depth - 1] : NODE_OTHER;
+			enum node_kind kind = depth == 0 ? NODE_ROOT : NODE_OTHER;
+			if (parent == NODE_ROOT && node_is(name, "memory"))
+				kind = NODE_MEMORY;
+			else if (parent == NODE_ROOT && node_is(name, "cpus"))
+				kind = NODE_CPUS;
+			else if (parent == NODE_ROOT && node_is(name, "chosen"))
+				kind = NODE_CHOSEN;
+			else if (parent == NODE_CPUS && node_is(name, "cpu"))
+				kind = NODE_CPU;
+			if (kind == NODE_MEMORY || kind == NODE_CPU) {
+				sc.reg = NULL;
+				sc.is_type = sc.disabled = false;
+			}
+			if (depth < 4)
+				stack[depth] = kind;
+			depth++;
+		} else if (tag == TAG_END_NODE) {
+			if (depth <= 0)
+				return -1;
+			enum node_kind kind = --depth < 4 ? stack[depth] : NODE_OTHER;
+			if (kind == NODE_MEMORY)
+				end_memory(&sc);
+			else if (kind == NODE_CPU && sc.is_type && !sc.disabled)
+				hart_count++;
+			else if (kind == NODE_CPUS)
+				sc.seen_cpus = true;
+			else if (kind == NODE_CHOSEN)
+				sc.seen_chosen = true;
+			/* A tree has one /cpus and one /chosen: with those and the
+			 * memory that holds the image, the rest (QEMU's /soc, the
+			 * largest part) has nothing for the boot. */
+			if (sc.seen_cpus && sc.seen_chosen && mem_size)
+				break;
+		} else if (tag == TAG_PROP) {
+			if (sc.end - sc.p < 2)
+				return -1;
+			uint32_t len = fdt32_to_cpu(sc.p[0]), nameoff = fdt32_to_cpu(sc.p[1]);
+			const void *val = sc.p + 2;
+			if (len > (uint32_t)((const char *)sc.end - (const char *)val) ||
+			    nameoff >= sc.strings_size)
+				return -1;
+			sc.p += 2 + (len + 3) / 4;
+			enum node_kind kind =
+			    depth > 0 && depth <= 4 ? stack[depth - 1] : NODE_OTHER;
+			if (kind != NODE_OTHER &&
+			    memchr(sc.strings + nameoff, '\0', sc.strings_size - nameoff))
+				read_prop(&sc, kind, sc.strings + nameoff, val, (int)len);
+		} else if (tag == TAG_END) {
+			break;
+		} else if (tag != TAG_NOP) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int plat_fdt_init(unsigned long hartid, const void *blob)
+{
+	boot_hartid = hartid;
+	fdt = blob;
+	if (fdt_check_header(fdt) != 0 || scan_tree() != 0)
+		return -1;
 	return timebase && mem_size ? 0 : -1;
 }
 
@@ -123,8 +270,7 @@ uint64_t plat_now_ns(void)
 
 const char *plat_arg(const char *key, char *buf, size_t len)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen");
-	const char *args = chosen >= 0 ? fdt_getprop(fdt, chosen, "bootargs", NULL) : NULL;
+	const char *args = bootargs;
 	size_t klen = strlen(key);
 	if (!args || !len)
 		return NULL;
