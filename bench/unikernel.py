@@ -247,7 +247,7 @@ def httpd(chapter: Path, work: Path, setup: dict) -> dict:
         port = free_port()
         devices = MODERN + disk_args(disk) + net_extra(port)
         cmd = (hv_cmd(chapter, image, "64M", setup, extra=devices) if on == "hvlab"
-               else direct_cmd(image, "128M", setup, extra=devices))
+               else direct_cmd(image, "64M", setup, extra=devices))
         out[on] = http_figures(cmd, port)
     return out
 
@@ -272,7 +272,7 @@ def figures(chapter: Path, run=None) -> tuple[dict, list, list]:
             f["smallest_qemu_m_mib"] = smallest(
                 range(5, 130), lambda m: direct_cmd(image, m, setup), setup["ready"])
             f["boot_to_main_opensbi"] = boot_instructions(
-                direct_cmd(image, "128M", setup, "uk.bench=1"), setup["ready"])
+                direct_cmd(image, "64M", setup, "uk.bench=1"), setup["ready"])
         else:
             f["smallest_qemu_m_mib"] = f["boot_to_main_opensbi"] = None
         results[app] = f
@@ -325,8 +325,8 @@ def markdown_table(rows, http_rows) -> str:
            "boot stack; the heap comes after it, from what the device tree leaves); the "
            "smallest VM memory under hvlab (2 MiB steps) and `-m` on OpenSBI directly "
            "(1 MiB steps) with which it gets to its ready line; instructions from `_start` "
-           "to `main` (the app counts them itself with `uk.bench=1`; under hvlab the "
-           "hart's, the hypervisor's included).", "",
+           "to `main` (the app counts them itself with `uk.bench=1`, 64 MiB of RAM either "
+           "way; under hvlab the hart's, the hypervisor's included).", "",
            "| " + " | ".join(COLUMNS) + " |",
            "| --- |" + " ---: |" * (len(COLUMNS) - 1)]
     out += ["| " + " | ".join(row_cells(app, f)) + " |" for app, f in rows]
