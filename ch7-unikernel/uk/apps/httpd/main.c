@@ -140,8 +140,9 @@ static bool serve_stats(struct conn_state *s, bool keep_alive, bool head_only)
 	uint64_t instret;
 	asm volatile("rdinstret %0" : "=r"(instret));
 	char body[96];
-	snprintf(body, sizeof(body), "requests %" PRIu64 "\ninstret %" PRIu64 "\ntime %" PRIu64 "\n",
-	         requests_served, instret, plat_ticks());
+	snprintf(body, sizeof(body),
+	         "requests %" PRIu64 "\ninstret %" PRIu64 "\ntime %" PRIu64 "\n", requests_served,
+	         instret, plat_ticks());
 	return send_text(s->c, 200, body, keep_alive, head_only);
 }
 
