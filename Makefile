@@ -1,8 +1,8 @@
 # hvlab: a RISC-V hypervisor and a unikernel, built chapter by chapter.
 #
 #   make run                 boot the highest chapter (serial on stdio, Ctrl-A x quits):
-#                            ch6-virtio's two Debian Linux VMs, each with its own disk (a
-#                            GPT partition) and a network (ch6-virtio/Makefile says more)
+#                            ch7-unikernel's management VM, a shell that creates and starts
+#                            VMs from JSON configs on its disk (ch7-unikernel/Makefile says more)
 #   make test                build every chapter and run the whole grader
 #   make grade CH=ch1-boot   grade one chapter (its stages 1..N); CH="ch1-boot ch2-trap",
 #                            CH=all, or by default the chapters due in grading.conf
