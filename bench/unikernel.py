@@ -15,7 +15,7 @@ port of the switch, the uplink QEMU's user network, hostfwd on 127.0.0.1):
 K keep-alive requests, sent pipelined, between two reads of /stats, whose
 instret difference is the one hart's (-smp 1), hypervisor included; and a
 large file from its ext2 disk between two /stats: bytes per 1000
-instructions.
+instructions (the best of ROUNDS: idle time counts, see the README).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QEMU = "qemu-system-riscv64"
 APPS = ("hello", "threads", "kv", "httpd", "mvm")
 REQUESTS = 200
+ROUNDS = 3
 BULK_FILE = 4 << 20
 HTTP_DISK = "8M"
 
@@ -217,22 +218,23 @@ def http_figures(cmd: list[str], port: int) -> dict:
         with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
             buf = bytearray()
             stats(sock, buf)  # the first request warms ARP, the caches
-            before = stats(sock, buf)
-            sock.sendall(request("/index.html") * REQUESTS)
-            http_get_all(sock, buf, REQUESTS)
-            after = stats(sock, buf)
-            sock.sendall(request("/big.bin"))
-            body = http_get_all(sock, buf, 1)[0]
-            if len(body) != BULK_FILE:
-                sys.exit(f"bench: /big.bin came with {len(body)} bytes")
-            bulk = stats(sock, buf)
-        requests = after["requests"] - before["requests"]
-        return {
-            "requests_per_minstr": round(
-                requests * 1e6 / (after["instret"] - before["instret"]), 2),
-            "bulk_bytes_per_kinstr": round(
-                BULK_FILE * 1000 / (bulk["instret"] - after["instret"]), 1),
-        }
+            rates, bulks = [], []
+            for _ in range(ROUNDS):
+                before = stats(sock, buf)
+                sock.sendall(request("/index.html") * REQUESTS)
+                http_get_all(sock, buf, REQUESTS)
+                after = stats(sock, buf)
+                rates.append(round((after["requests"] - before["requests"]) * 1e6 /
+                                   (after["instret"] - before["instret"]), 2))
+                sock.sendall(request("/big.bin"))
+                body = http_get_all(sock, buf, 1)[0]
+                if len(body) != BULK_FILE:
+                    sys.exit(f"bench: /big.bin came with {len(body)} bytes")
+                bulk = stats(sock, buf)
+                bulks.append(round(BULK_FILE * 1000 / (bulk["instret"] - after["instret"]), 1))
+        # Idle time counts (see the README): the best round has the least.
+        return {"requests_per_minstr": max(rates), "bulk_bytes_per_kinstr": max(bulks),
+                "rounds": {"requests_per_minstr": rates, "bulk_bytes_per_kinstr": bulks}}
     finally:
         r.stop()
 
@@ -282,9 +284,9 @@ def figures(chapter: Path, run=None) -> tuple[dict, list, list]:
     h = results["httpd"]["http"]
     http_rows = [
         (f"HTTP requests per million instructions ({REQUESTS} keep-alive GETs of a small "
-         "file, pipelined)", h["hvlab"]["requests_per_minstr"], h["qemu"]["requests_per_minstr"]),
+         f"file, pipelined; best of {ROUNDS})", h["hvlab"]["requests_per_minstr"], h["qemu"]["requests_per_minstr"]),
         (f"TCP bulk: a {BULK_FILE >> 20} MiB file from the ext2 disk "
-         "(bytes per 1000 instructions)", h["hvlab"]["bulk_bytes_per_kinstr"],
+         f"(bytes per 1000 instructions; best of {ROUNDS})", h["hvlab"]["bulk_bytes_per_kinstr"],
          h["qemu"]["bulk_bytes_per_kinstr"]),
     ]
     return results, rows, http_rows
