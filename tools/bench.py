@@ -23,7 +23,11 @@ highest chapter that has the bench guest (guest/bench.c) and reports:
     the same image as two VMs on one hart, a full-size frame through the
     switch from the sender's kick to the receiver's used entry, and 32
     back to back to the receiver's last (no bare-QEMU equivalent);
-  - the image sizes, and the smallest guest memory that boots.
+  - the image sizes, and the smallest guest memory that boots;
+  - from ch7 on (uk/, bench/unikernel.py), per unikernel app: image size,
+    RAM from its ELF, smallest VM memory under hvlab and -m on QEMU, boot
+    to main in instructions both ways, and httpd's requests per million
+    instructions and bulk TCP bytes per thousand, both ways.
 
 Prints a table, writes bench/results.json, and rewrites the table between
 the bench markers of the top-level README.
@@ -256,6 +260,12 @@ def main() -> None:
              results["vm_to_vm_bytes_per_kinstr"], NO_NATIVE),
         ]
 
+    uk_rows = uk_http_rows = []
+    if (chapter / "uk" / "apps").is_dir():
+        sys.path.insert(0, str(ROOT / "bench"))
+        import unikernel
+        results["unikernel"], uk_rows, uk_http_rows = unikernel.figures(chapter, run)
+
     elf = chapter / "build" / "hv.elf"
     results["hypervisor_image_bytes"] = symbol(elf, "__image_end") - symbol(elf, "__image_start")
     results["hypervisor_text_bytes"] = symbol(elf, "__text_end") - symbol(elf, "__text_start")
@@ -290,6 +300,9 @@ def main() -> None:
         for name, hv, bare in virtio_rows:
             print(f"  {name:<{vwidth}}  {cell(hv):>10}  {cell(bare):>10}")
 
+    if uk_rows:
+        print(unikernel.text_table(uk_rows, uk_http_rows))
+
     (ROOT / "bench").mkdir(exist_ok=True)
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print("written: bench/results.json")
@@ -312,6 +325,8 @@ def main() -> None:
                  "| --- | ---: | ---: | ---: |"] +
                 [f"| {n} | {cell(hv)} | {cell(bare)} | {ratio(hv, bare)} |"
                  for n, hv, bare in virtio_rows])
+        if uk_rows:
+            table += "\n\n" + unikernel.markdown_table(uk_rows, uk_http_rows)
         head, rest = text.split(BEGIN, 1)
         _, tail = rest.split(END, 1)
         readme.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")

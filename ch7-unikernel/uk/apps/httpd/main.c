@@ -1,5 +1,5 @@
-/* httpd: HTTP/1.1 on port 80, the files of the ext2 disk, and one dynamic
- * endpoint (/mix?x=N: splitmix64(nonce ^ N)). A pool of threads each
+/* httpd: HTTP/1.1 on port 80, the files of the ext2 disk, and dynamic
+ * endpoints (/mix?x=N: splitmix64(nonce ^ N); /stats for make bench). A pool of threads each
  * serves one connection at a time, as many requests as it sends
  * (keep-alive); a request head longer than CONFIG_HTTPD_HEADER_MAX is
  * refused (431) and the connection closed. */
@@ -30,6 +30,7 @@ static struct ext2_fs fs;
 static struct uk_mutex fs_mutex; /* ext2's caches are shared */
 static struct tcp_listener *listener;
 static uint64_t nonce;
+static uint64_t requests_served; /* well-formed requests, /stats included */
 
 struct conn_state {
 	struct tcp_conn *c;
@@ -131,6 +132,20 @@ static bool serve_mix(struct conn_state *s, const char *query, bool keep_alive, 
 	return send_text(s->c, 200, body, keep_alive, head_only);
 }
 
+/* /stats: the requests served and the hart's counters, as plain text;
+ * make bench reads it before and after a run of requests (one hart, so
+ * instret counts everything the machine executed between the two). */
+static bool serve_stats(struct conn_state *s, bool keep_alive, bool head_only)
+{
+	uint64_t instret;
+	asm volatile("rdinstret %0" : "=r"(instret));
+	char body[96];
+	snprintf(body, sizeof(body),
+	         "requests %" PRIu64 "\ninstret %" PRIu64 "\ntime %" PRIu64 "\n", requests_served,
+	         instret, plat_ticks());
+	return send_text(s->c, 200, body, keep_alive, head_only);
+}
+
 static bool serve_file(struct conn_state *s, const char *path, bool keep_alive, bool head_only)
 {
 	struct ext2_file f;
@@ -177,6 +192,7 @@ static bool serve_request(struct conn_state *s, size_t head_len)
 		send_error(s->c, status, false, false);
 		return false;
 	}
+	requests_served++;
 	bool head_only = !strcmp(req.method, "HEAD");
 	printf("httpd: %s %s\n", req.method, req.target);
 	if (strcmp(req.method, "GET") != 0 && !head_only) {
@@ -207,6 +223,8 @@ static bool serve_request(struct conn_state *s, size_t head_len)
 	if (!strcmp(req.target, "/mix"))
 		return serve_mix(s, query ? query : "", req.keep_alive, head_only) &&
 		       req.keep_alive;
+	if (!strcmp(req.target, "/stats"))
+		return serve_stats(s, req.keep_alive, head_only) && req.keep_alive;
 	return serve_file(s, req.target, req.keep_alive, head_only) && req.keep_alive;
 }
 

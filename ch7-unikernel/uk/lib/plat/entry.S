@@ -1,10 +1,12 @@
 /* The image's entry and the trap vector. */
 
 /* _start: a0 = hart id, a1 = the device tree, in S-mode with satp = 0
- * (OpenSBI, or hvlab for a VM). Interrupts off, the boot stack, then C. */
+ * (OpenSBI, or hvlab for a VM). Interrupts off, the boot stack, then C.
+ * a2: instret at the first instruction, for the boot's count (uk.bench). */
 	.section .text.boot, "ax"
 	.globl _start
 _start:
+	rdinstret a2
 	csrw	sie, zero
 	csrci	sstatus, 2		/* SIE */
 	la	sp, __boot_stack_top
