@@ -270,10 +270,11 @@ bool vm_destroy(struct vm *vm, const char **why)
 		return false;
 	}
 	/* Stopped: no hart picks its vCPUs again; those that still have one
-	 * loaded put it away at their next exit (vm_stop kicked them). */
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		while (__atomic_load_n(&vm->vcpus[i].running_on, __ATOMIC_ACQUIRE) >= 0)
-			cpu_relax();
+	 * loaded put it away at their next exit (vm_stop kicked them). Idle
+	 * is decided under the scheduler's lock: a hart in release() still
+	 * reads the vCPU and its VM after it clears running_on. */
+	while (!sched_vm_idle(vm))
+		cpu_relax();
 	for (int i = 0; i < vm->nmmio; i++) {
 		const struct vdev_slot *slot = vm->mmio[i].slot;
 		if (slot->model->busy && slot->model->busy(vm, vm->mmio[i].dev, slot)) {
