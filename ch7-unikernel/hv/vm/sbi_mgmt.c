@@ -94,8 +94,7 @@ static struct vm *find_vm(unsigned long id)
 	if (id < 1 || id > MAX_VMS)
 		return NULL;
 	struct vm *vm = &vms[id - 1];
-	enum vm_state s = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
-	return s == VM_FREE ? NULL : vm;
+	return vm_present(vm) ? vm : NULL;
 }
 
 static uint32_t info_state(const struct vm *vm)

@@ -282,6 +282,13 @@ bool vm_destroy(struct vm *vm, const char **why)
 			return false;
 		}
 	}
+	/* Gone for the prompt and every lookup from here; a prompt command
+	 * that found it before holds the console mux's lock, which
+	 * console_mux_forget waits for. Then nothing holds vm->lock, which
+	 * vm_discard clears. */
+	spin_lock(&vm->lock);
+	__atomic_store_n(&vm->state, VM_GOING_AWAY, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
 	console_mux_forget(vm);
 	vm_discard(vm);
 	return true;
