@@ -29,7 +29,6 @@ import pytest
 
 from guests import stopped
 from mix64 import splitmix64
-from qemu import timeout_scale
 from virtio import MODERN, disk_args, make_disk, net_args
 
 STAGE = 7
@@ -105,7 +104,7 @@ def mgmt_run(boot, tmp_path, calls: int = 40):
               f"vm1.cmac={''.join(f'{b:02x}' for b in mac)} "
               f"vm1.rounds={ROUNDS} vm=mgmttest vm2.role=other vm2.calls={calls}")
     run = boot(mem="256M", smp=2, extra=MODERN + disk_args(img) + net_args(), append=append)
-    run.wait_clean_exit(90 * timeout_scale())
+    run.wait_clean_exit(90)
     return run, nonces, mac, child_sectors
 
 
@@ -242,6 +241,6 @@ def test_mvm_must_name_a_vm(boot):
     manage (the guest is denied)."""
     run = boot(mem="256M", smp=2,
                append="selftest=off mvm=3 vm=mgmttest vm1.role=other vm1.calls=2")
-    run.wait_clean_exit(60 * timeout_scale())
+    run.wait_clean_exit(60)
     assert "[hv] mvm=3 refused: not one of the 1 vm= (1..1)" in run.output
     assert "[vm1] mgmt: other: probe 0, 2 of 2 calls denied" in run.output
