@@ -224,6 +224,8 @@ def test_create_list_start_console_stop_destroy(mgmt):
         assert cases.get(name) == str(err), f"case {name}: error {cases.get(name)}, not {err}"
     assert "[vm1] mgmt: round 2: the child made 100 exits" in lines, (
         "the second child did not run (100 exits in VM_LIST's figures) before its stop")
+    broken = [l for l in lines if re.match(r"\[vm1\] mgmt: (more )?round .* broken: ", l)]
+    assert not broken, f"a round went wrong: {broken[0]}"
     assert f"[vm1] mgmt: {ROUNDS} more rounds of {ROUNDS}" in lines, (
         "VMs created and destroyed one after the other ran out: a destroyed VM's memory or "
         "slot not given back")
