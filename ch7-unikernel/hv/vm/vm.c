@@ -122,16 +122,16 @@ static int copy_in(struct vm *vm, uint64_t gpa, const struct vm_config *cfg, con
 
 /* How much RAM from its load address the image needs: its size, or more if
  * it is a RISC-V Linux Image whose header says so (image_size, which counts
- * the kernel's BSS; Documentation/arch/riscv/boot-image-header.rst). */
-static unsigned long image_footprint(const struct vm_config *cfg)
+ * the kernel's BSS; Documentation/arch/riscv/boot-image-header.rst). The
+ * header is read from the copy in the VM's RAM: a management VM could
+ * change its own bytes between two reads. */
+static unsigned long image_footprint(struct vm *vm, const struct vm_config *cfg)
 {
 	uint8_t h[64];
 	uint64_t image_size;
 	if (cfg->image_size < 64)
 		return cfg->image_size;
-	if (!cfg->source)
-		memcpy(h, cfg->image, sizeof(h));
-	else if (guest_read(cfg->source, (uintptr_t)cfg->image, h, sizeof(h)))
+	if (guest_read(vm, vm->ram_gpa + cfg->load_offset, h, sizeof(h)))
 		return cfg->image_size;
 	if (memcmp(h + 48, "RISCV\0\0\0", 8))
 		return cfg->image_size;
@@ -148,7 +148,7 @@ static int place_initrd(struct vm *vm, const struct vm_config *cfg)
 	if (!cfg->initrd)
 		return 0;
 	uint64_t room = vm->fdt_gpa - vm->ram_gpa; /* RAM below the device tree */
-	uint64_t need = image_footprint(cfg);      /* from the header: not trusted to be sane */
+	uint64_t need = image_footprint(vm, cfg);  /* from the header: not trusted to be sane */
 	if (cfg->initrd_size > room || need > room || cfg->load_offset > room - need ||
 	    ALIGN_DOWN(room - cfg->initrd_size, PAGE_SIZE) < cfg->load_offset + need) {
 		printf("vm %s: %lu MiB of RAM cannot hold a %lu-byte image (%lu bytes in memory) "
