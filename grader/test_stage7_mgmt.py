@@ -195,7 +195,8 @@ def test_create_list_start_console_stop_destroy(mgmt):
         child_id = cid
         # The child's lines in this round: from its creation to its destruction.
         start = lines.index(f"[vm1] mgmt: round {rnd}: created vm{cid}")
-        end = lines.index(f"[hv] vm{cid}: destroyed by the management VM", start)
+        end = next(i for i in range(start, len(lines)) if lines[i].startswith(
+            f"[hv] vm{cid}: destroyed by the management VM, "))
         child = [ln[len(f"[vm{cid}] "):] for ln in lines[start:end]
                  if ln.startswith(f"[vm{cid}] ")]
         # Round 2's child drives its card and sends frames until destroyed.
@@ -219,7 +220,7 @@ def test_create_list_start_console_stop_destroy(mgmt):
         assert f"[hv] vm{cid} (child): stopped: stopped by the management VM" in section
     cases = dict(re.findall(r"^\[vm1\] mgmt: case (\S+): error (-?\d+)", run.output, re.M))
     for name, err in {"create": 0, "start": 0, "start-again": -7, "stop": 0, "stop-again": -8,
-                      "start-stopped": -3, "destroy": 0, "destroy-again": -3,
+                      "start-stopped": -3, "stop-created": -3, "destroy": 0, "destroy-again": -3,
                       "destroy-running": -7, "start-self": -7}.items():
         assert cases.get(name) == str(err), f"case {name}: error {cases.get(name)}, not {err}"
     assert "[vm1] mgmt: round 2: the child made 100 exits" in lines, (
@@ -229,6 +230,17 @@ def test_create_list_start_console_stop_destroy(mgmt):
     assert f"[vm1] mgmt: {ROUNDS} more rounds of {ROUNDS}" in lines, (
         "VMs created and destroyed one after the other ran out: a destroyed VM's memory or "
         "slot not given back")
+    # Every frame a VM held (its RAM, G-stage tables, device state, vnet
+    # queues) comes back: the figure before the first create is the one
+    # after the last destroy.
+    before = re.findall(r"^\[hv\] vm\d+: created by the management VM, (\d+) frames were free$",
+                        run.output, re.M)
+    after = re.findall(r"^\[hv\] vm\d+: destroyed by the management VM, (\d+) frames free$",
+                       run.output, re.M)
+    assert before and after, "the hypervisor did not report its free frames"
+    assert before[0] == after[-1], (
+        f"{before[0]} frames free before the first create, {after[-1]} after the last destroy: "
+        "destroyed VMs leak frames")
     assert "[vm1] mgmt: done, 0 unexpected" in lines
     # vm2 stopped long before: the machine stayed up for the management VM.
     assert lines.index("[vm1] mgmt: done, 0 unexpected") > lines.index(
@@ -246,3 +258,16 @@ def test_mvm_must_name_a_vm(boot):
     run.wait_clean_exit(60)
     assert "[hv] mvm=3 refused: not one of the 1 vm= (1..1)" in run.output
     assert "[vm1] mgmt: other: probe 0, 2 of 2 calls denied" in run.output
+
+def test_one_management_vm(boot):
+    """Two mvm= words: the first names the management VM, the second is
+    refused by name; the VM it named stays an ordinary one (denied)."""
+    run = boot(mem="256M", smp=2,
+               append="selftest=off mvm=2 mvm=1 vm=mgmttest vm1.role=other vm1.calls=2 "
+                      "vm=mgmttest vm2.role=other vm2.calls=2")
+    run.wait_clean_exit(60)
+    assert "[hv] mvm: vm2 (mgmttest) is the management VM" in run.output
+    assert "[hv] mvm=1 refused: vm2 (mgmttest) is the management VM already" in run.output
+    assert "[vm1] mgmt: other: probe 0, 2 of 2 calls denied" in run.output
+    assert "0 of 2 calls denied" in next(
+        l for l in run.output.splitlines() if l.startswith("[vm2] mgmt: other:"))

@@ -268,6 +268,7 @@ static void round_trip(int round, unsigned long nonce)
 	/* grader: test_stage7_mgmt.py parses these lines */
 	printf("mgmt: round %d: created vm%d\n", round, id);
 	list_vms(NULL);
+	expect("stop-created", mgmt(HVMGMT_VM_STOP, id, 0, 0, 0).error, SBI_ERR_INVALID_PARAM);
 	expect("start", mgmt(HVMGMT_VM_START, id, 0, 0, 0).error, 0);
 	expect("start-again", mgmt(HVMGMT_VM_START, id, 0, 0, 0).error, SBI_ERR_ALREADY_STARTED);
 	uint32_t len = read_console(id, "child: waiting to be stopped\n");

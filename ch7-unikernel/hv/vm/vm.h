@@ -69,6 +69,9 @@ struct vm {
 	unsigned long vdev_frames;
 	struct spinlock lock; /* its state, for vm_stop */
 	bool is_mvm;
+	/* Management calls refused to it (vm/sbi_mgmt.c): a VM of its own
+	 * count, zero again for the next VM in the slot. */
+	unsigned long mgmt_denials;
 	/* What it printed, without prefixes: the last VM_LOG_SIZE bytes of
 	 * log_total, byte i at log[i % VM_LOG_SIZE]; under log_lock. */
 	struct spinlock log_lock;
