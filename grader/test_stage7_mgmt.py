@@ -29,7 +29,6 @@ import pytest
 
 from guests import stopped
 from mix64 import splitmix64
-from qemu import timeout_scale
 from virtio import MODERN, disk_args, make_disk, net_args
 
 STAGE = 7
@@ -105,7 +104,7 @@ def mgmt_run(boot, tmp_path, calls: int = 40):
               f"vm1.cmac={''.join(f'{b:02x}' for b in mac)} "
               f"vm1.rounds={ROUNDS} vm=mgmttest vm2.role=other vm2.calls={calls}")
     run = boot(mem="256M", smp=2, extra=MODERN + disk_args(img) + net_args(), append=append)
-    run.wait_clean_exit(90 * timeout_scale())
+    run.wait_clean_exit(90)
     return run, nonces, mac, child_sectors
 
 
@@ -196,7 +195,8 @@ def test_create_list_start_console_stop_destroy(mgmt):
         child_id = cid
         # The child's lines in this round: from its creation to its destruction.
         start = lines.index(f"[vm1] mgmt: round {rnd}: created vm{cid}")
-        end = lines.index(f"[hv] vm{cid}: destroyed by the management VM", start)
+        end = next(i for i in range(start, len(lines)) if lines[i].startswith(
+            f"[hv] vm{cid}: destroyed by the management VM, "))
         child = [ln[len(f"[vm{cid}] "):] for ln in lines[start:end]
                  if ln.startswith(f"[vm{cid}] ")]
         # Round 2's child drives its card and sends frames until destroyed.
@@ -220,14 +220,27 @@ def test_create_list_start_console_stop_destroy(mgmt):
         assert f"[hv] vm{cid} (child): stopped: stopped by the management VM" in section
     cases = dict(re.findall(r"^\[vm1\] mgmt: case (\S+): error (-?\d+)", run.output, re.M))
     for name, err in {"create": 0, "start": 0, "start-again": -7, "stop": 0, "stop-again": -8,
-                      "start-stopped": -3, "destroy": 0, "destroy-again": -3,
+                      "start-stopped": -3, "stop-created": -3, "destroy": 0, "destroy-again": -3,
                       "destroy-running": -7, "start-self": -7}.items():
         assert cases.get(name) == str(err), f"case {name}: error {cases.get(name)}, not {err}"
     assert "[vm1] mgmt: round 2: the child made 100 exits" in lines, (
         "the second child did not run (100 exits in VM_LIST's figures) before its stop")
+    broken = [l for l in lines if re.match(r"\[vm1\] mgmt: (more )?round .* broken: ", l)]
+    assert not broken, f"a round went wrong: {broken[0]}"
     assert f"[vm1] mgmt: {ROUNDS} more rounds of {ROUNDS}" in lines, (
         "VMs created and destroyed one after the other ran out: a destroyed VM's memory or "
         "slot not given back")
+    # Every frame a VM held (its RAM, G-stage tables, device state, vnet
+    # queues) comes back: the figure before the first create is the one
+    # after the last destroy.
+    before = re.findall(r"^\[hv\] vm\d+: created by the management VM, (\d+) frames were free$",
+                        run.output, re.M)
+    after = re.findall(r"^\[hv\] vm\d+: destroyed by the management VM, (\d+) frames free$",
+                       run.output, re.M)
+    assert before and after, "the hypervisor did not report its free frames"
+    assert before[0] == after[-1], (
+        f"{before[0]} frames free before the first create, {after[-1]} after the last destroy: "
+        "destroyed VMs leak frames")
     assert "[vm1] mgmt: done, 0 unexpected" in lines
     # vm2 stopped long before: the machine stayed up for the management VM.
     assert lines.index("[vm1] mgmt: done, 0 unexpected") > lines.index(
@@ -242,6 +255,19 @@ def test_mvm_must_name_a_vm(boot):
     manage (the guest is denied)."""
     run = boot(mem="256M", smp=2,
                append="selftest=off mvm=3 vm=mgmttest vm1.role=other vm1.calls=2")
-    run.wait_clean_exit(60 * timeout_scale())
+    run.wait_clean_exit(60)
     assert "[hv] mvm=3 refused: not one of the 1 vm= (1..1)" in run.output
     assert "[vm1] mgmt: other: probe 0, 2 of 2 calls denied" in run.output
+
+def test_one_management_vm(boot):
+    """Two mvm= words: the first names the management VM, the second is
+    refused by name; the VM it named stays an ordinary one (denied)."""
+    run = boot(mem="256M", smp=2,
+               append="selftest=off mvm=2 mvm=1 vm=mgmttest vm1.role=other vm1.calls=2 "
+                      "vm=mgmttest vm2.role=other vm2.calls=2")
+    run.wait_clean_exit(60)
+    assert "[hv] mvm: vm2 (mgmttest) is the management VM" in run.output
+    assert "[hv] mvm=1 refused: vm2 (mgmttest) is the management VM already" in run.output
+    assert "[vm1] mgmt: other: probe 0, 2 of 2 calls denied" in run.output
+    assert "0 of 2 calls denied" in next(
+        l for l in run.output.splitlines() if l.startswith("[vm2] mgmt: other:"))

@@ -195,21 +195,66 @@ static bool contains(const char *s, const char *part)
 	return false;
 }
 
-/* Reads the VM's console until it printed `mark`, or ~10 s: the length. */
+/* The child's line in VM_LIST, or NULL. */
+static const struct hvmgmt_vm_info *find_info(int id)
+{
+	struct sbiret l = mgmt(HVMGMT_VM_LIST, (uintptr_t)list, sizeof(list), 0, 0);
+	for (long i = 0; !l.error && i < l.value && i < 16; i++)
+		if ((int)list[i].id == id)
+			return &list[i];
+	return NULL;
+}
+
+/* Before its mark the child makes a few hundred exits (its lines, its
+ * devices' registers) in a few slices: these bounds are far beyond that
+ * and count what the child did, not the time it took, so a slow or busy
+ * host cannot make a sound child look broken. */
+#define CHILD_EXITS_MAX   100000
+#define CHILD_SLICES_MAX  10000
+/* Only for a child that never runs at all: by the host's clock (rdtime
+ * runs on however busy the host is), well past any healthy round, still
+ * inside the grader's 90 s for the whole run. */
+#define CHILD_SECONDS_MAX 40
+
+static const char *read_failure;
+
+/* Reads the VM's console until it printed `mark`: the length, or 0 with
+ * read_failure saying why it gave up. */
 static uint32_t read_console(int id, const char *mark)
 {
 	struct hvmgmt_console *c = (struct hvmgmt_console *)console;
-	uint64_t until = rdtime() + 10 * fdt_timebase();
-	while (rdtime() < until) {
+	uint64_t until = rdtime() + CHILD_SECONDS_MAX * fdt_timebase();
+	for (;;) {
 		struct sbiret r =
 		    mgmt(HVMGMT_VM_CONSOLE, id, (uintptr_t)console, sizeof(console), 0);
-		if (r.error)
+		if (r.error) {
+			read_failure = "VM_CONSOLE failed";
 			return 0;
+		}
 		c->data[c->len < 4096 ? c->len : 4095] = '\0';
 		if (contains(c->data, mark))
 			return c->len;
+		const struct hvmgmt_vm_info *info = find_info(id);
+		if (!info)
+			read_failure = "it is not listed";
+		else if (info->state != HVMGMT_STATE_RUNNING)
+			read_failure = "it is not running";
+		else if (info->exits > CHILD_EXITS_MAX)
+			read_failure = "too many exits without its mark";
+		else if (info->slices > CHILD_SLICES_MAX)
+			read_failure = "too many slices without its mark";
+		else if (rdtime() > until)
+			read_failure = "it did not run";
+		else
+			continue;
+		/* Its figures, and what it printed, for the log. */
+		if (info)
+			printf("mgmt: vm%d: state %u slices %lu exits %lu console %lu bytes\n", id,
+			       info->state, (unsigned long)info->slices, (unsigned long)info->exits,
+			       (unsigned long)info->console_bytes);
+		printf("mgmt: vm%d printed: \"%s\"\n", id, c->data);
+		return 0;
 	}
-	return 0;
 }
 
 static void round_trip(int round, unsigned long nonce)
@@ -223,9 +268,12 @@ static void round_trip(int round, unsigned long nonce)
 	/* grader: test_stage7_mgmt.py parses these lines */
 	printf("mgmt: round %d: created vm%d\n", round, id);
 	list_vms(NULL);
+	expect("stop-created", mgmt(HVMGMT_VM_STOP, id, 0, 0, 0).error, SBI_ERR_INVALID_PARAM);
 	expect("start", mgmt(HVMGMT_VM_START, id, 0, 0, 0).error, 0);
 	expect("start-again", mgmt(HVMGMT_VM_START, id, 0, 0, 0).error, SBI_ERR_ALREADY_STARTED);
 	uint32_t len = read_console(id, "child: waiting to be stopped\n");
+	if (!len)
+		printf("mgmt: round %d: vm%d broken: %s\n", round, id, read_failure);
 	struct hvmgmt_console *c = (struct hvmgmt_console *)console;
 	uint64_t h = 0xcbf29ce484222325UL; /* FNV-1a */
 	for (uint32_t i = 0; i < len; i++)
@@ -240,10 +288,9 @@ static void round_trip(int round, unsigned long nonce)
 		/* Let its frames flow for a while: at least 100 exits, by the list's figures. */
 		uint64_t until = rdtime() + 5 * fdt_timebase(), exits = 0;
 		while (exits < 100 && rdtime() < until) {
-			struct sbiret l = mgmt(HVMGMT_VM_LIST, (uintptr_t)list, sizeof(list), 0, 0);
-			for (long i = 0; !l.error && i < l.value && i < 16; i++)
-				if ((int)list[i].id == id)
-					exits = list[i].exits;
+			const struct hvmgmt_vm_info *info = find_info(id);
+			if (info)
+				exits = info->exits;
 		}
 		printf("mgmt: round 2: the child made %s100 exits\n",
 		       exits < 100 ? "fewer than " : "");
@@ -268,13 +315,32 @@ static void more_rounds(unsigned long rounds)
 	for (unsigned long i = 0; i < rounds; i++) {
 		good_desc("again", i, i % 2);
 		struct sbiret r = mgmt(HVMGMT_VM_CREATE, (uintptr_t)&desc, sizeof(desc), 0, 0);
-		if (r.error)
+		if (r.error) {
+			printf("mgmt: more round %lu: create: error %ld\n", i, r.error);
 			break;
-		if (mgmt(HVMGMT_VM_START, r.value, 0, 0, 0).error ||
-		    !read_console((int)r.value, "child: waiting to be stopped\n") ||
-		    mgmt(HVMGMT_VM_STOP, r.value, 0, 0, 0).error ||
-		    mgmt(HVMGMT_VM_DESTROY, r.value, 0, 0, 0).error)
+		}
+		int id = (int)r.value;
+		const char *why = NULL;
+		long e = mgmt(HVMGMT_VM_START, id, 0, 0, 0).error;
+		if (e)
+			why = "start failed";
+		else if (!read_console(id, "child: waiting to be stopped\n"))
+			why = read_failure;
+		/* Stopped and destroyed however the round went: a child left
+		 * running would keep the machine from powering off. */
+		long stop = mgmt(HVMGMT_VM_STOP, id, 0, 0, 0).error;
+		long destroy = mgmt(HVMGMT_VM_DESTROY, id, 0, 0, 0).error;
+		if (!why && stop)
+			why = "stop failed";
+		if (!why && destroy)
+			why = "destroy failed";
+		if (why) {
+			/* grader: test_stage7_mgmt.py shows this line */
+			printf("mgmt: more round %lu (vm%d) broken: %s (start %ld stop %ld destroy "
+			       "%ld)\n",
+			       i, id, why, e, stop, destroy);
 			break;
+		}
 		done++;
 	}
 	/* grader: test_stage7_mgmt.py parses this line */

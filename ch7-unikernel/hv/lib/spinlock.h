@@ -28,6 +28,8 @@
  * interrupt handlers take.
  *   mgmt     vm/sbi_mgmt.c  one management call at a time; it creates,
  *                           stops and destroys VMs under it
+ *   console mux  vdev/console_mux.c  the focus and the prompt; irq: typed
+ *                           bytes come that way
  *   vm       vm/vm.c        a VM's state (vm_stop); irq: the console's
  *                           prompt stops VMs from the UART's interrupt
  *   vuart    vdev/vuart.c   a VM's 16550; irq: typed bytes come that way

@@ -11,6 +11,12 @@
  *                                          as many struct hvmgmt_vm_info as fit
  *   VM_CREATE(desc_gpa, desc_size)         a1 = the new VM's id (CREATED)
  *   VM_START(id), VM_STOP(id), VM_DESTROY(id)
+ *                                          VM_START: ALREADY_STARTED when it
+ *                                          runs, INVALID_PARAM when it has
+ *                                          stopped; VM_STOP: ALREADY_STOPPED
+ *                                          when it has stopped,
+ *                                          INVALID_PARAM when it was created
+ *                                          and never started (destroy it)
  *   VM_CONSOLE(id, buf_gpa, buf_size, from) a1 = bytes of data; writes a
  *                                          struct hvmgmt_console then the data
  * Any other VM gets SBI_ERR_DENIED, and so does the management VM when it

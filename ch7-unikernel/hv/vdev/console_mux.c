@@ -8,14 +8,18 @@
  *   Ctrl-] h        the hypervisor prompt (help, vms, stop N, focus N, exit)
  *   Ctrl-] Ctrl-]   a Ctrl-] for the VM
  *
- * Everything here runs in one hart's interrupt handler, one byte at a
- * time, so it needs no lock of its own. */
+ * Typed bytes come one at a time, in one hart's interrupt handler; a VM
+ * destroyed from the management VM leaves the focus on whichever hart that
+ * runs (console_mux_forget). mux_lock keeps the two apart, and a VM that
+ * vm_destroy has marked VM_GOING_AWAY is gone for the prompt: once
+ * console_mux_forget has taken the lock, no command still uses it. */
 #include "arch/hart.h"
 #include "boot/platform.h"
 #include "dev/plic.h"
 #include "dev/uart.h"
 #include "boot/params.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "vdev/console_mux.h"
 #include "vdev/vuart.h"
@@ -24,6 +28,9 @@
 /* grader: test_stage5_irq.py parses the prompt */
 #define PROMPT "hv> "
 
+/* irq: the UART's interrupt takes it. Order: below mgmt, above vm (the
+ * prompt's "stop N" takes a VM's lock under it); lib/spinlock.h. */
+static struct spinlock mux_lock = SPINLOCK_IRQ_INIT("console mux");
 static struct vm *focus;         /* NULL: the hypervisor prompt */
 static struct vuart *focus_uart; /* its UART, NULL when its machine has none */
 static bool escaped;             /* the last byte was Ctrl-] */
@@ -57,7 +64,7 @@ static void open_prompt(void)
 
 static struct vm *vm_by_id(unsigned long id)
 {
-	if (id < 1 || id > MAX_VMS || vms[id - 1].state == VM_FREE)
+	if (id < 1 || id > MAX_VMS || !vm_present(&vms[id - 1]))
 		return NULL;
 	return &vms[id - 1];
 }
@@ -77,7 +84,7 @@ static void list_vms(void)
 {
 	for (int i = 0; i < MAX_VMS; i++) {
 		struct vm *vm = &vms[i];
-		if (vm->state == VM_FREE)
+		if (!vm_present(vm))
 			continue;
 		unsigned long slices = 0, exits = 0;
 		for (unsigned k = 0; k < vm->nvcpus; k++) {
@@ -184,7 +191,7 @@ static void escape_sequence(char c)
 	}
 }
 
-void console_mux_input(char c)
+static void mux_input_locked(char c)
 {
 	if (escaped) {
 		escaped = false;
@@ -208,11 +215,20 @@ void console_mux_input(char c)
 	}
 }
 
+void console_mux_input(char c)
+{
+	spin_lock(&mux_lock);
+	mux_input_locked(c);
+	spin_unlock(&mux_lock);
+}
+
 void console_mux_forget(struct vm *vm)
 {
+	spin_lock(&mux_lock);
 	/* Input then goes to the prompt, which names no VM until asked. */
 	if (focus == vm)
 		open_prompt();
+	spin_unlock(&mux_lock);
 }
 
 static void uart_rx_interrupt(unsigned irq, void *arg)
@@ -230,8 +246,9 @@ void console_mux_start(bool have_plic)
 		printf("console: no PLIC, so no input for the VMs\n");
 		return;
 	}
+	/* Before the interrupt can come: no lock needed yet. */
+	focus_on(next_running(NULL));
 	plic_route(platform.uart.irq, 1, this_hart()->index, uart_rx_interrupt, NULL);
 	uart_enable_rx_interrupt();
-	focus_on(next_running(NULL));
 	print_keys();
 }

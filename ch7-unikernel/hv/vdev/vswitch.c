@@ -109,17 +109,22 @@ void vswitch_input(struct vswitch_port *port, const void *frame, uint32_t len)
 	mac_learn(sw, src, port->index);
 	uint32_t to = forward_ports(sw, port->index, dst, mac_lookup(sw, dst));
 	struct vswitch_port *ports[VSWITCH_PORTS];
-	for (int i = 0; i < VSWITCH_PORTS; i++)
+	/* A port that leaves (vswitch_detach) waits for the deliveries that
+	 * picked it, its own count: others' traffic cannot hold it up. */
+	for (int i = 0; i < VSWITCH_PORTS; i++) {
 		ports[i] = sw->ports[i];
-	/* A port that leaves (vswitch_detach) waits for this delivery. */
-	__atomic_add_fetch(&sw->delivering, 1, __ATOMIC_ACQ_REL);
+		if (to & (1u << i))
+			__atomic_add_fetch(&ports[i]->delivering, 1, __ATOMIC_ACQ_REL);
+	}
 	spin_unlock(&sw->lock);
 	if (!to)
 		vswitch_count_drop(port, VSWITCH_DROP_NOWHERE);
-	for (int i = 0; to; i++, to >>= 1)
-		if (to & 1)
+	for (int i = 0; to; i++, to >>= 1) {
+		if (to & 1) {
 			ports[i]->deliver(ports[i], frame, len);
-	__atomic_sub_fetch(&sw->delivering, 1, __ATOMIC_ACQ_REL);
+			__atomic_sub_fetch(&ports[i]->delivering, 1, __ATOMIC_ACQ_REL);
+		}
+	}
 }
 
 /* -- a VM port's queue, under its device's lock ------------------------------ */
@@ -254,9 +259,9 @@ void vswitch_detach(struct vswitch_port *port)
 			sw->table[i].port = -1;
 	spin_unlock(&sw->lock);
 	/* Deliveries that picked the port before: over once none is left
-	 * (new ones cannot pick it). Interrupts are off here, so none is
-	 * this hart's. */
-	while (__atomic_load_n(&sw->delivering, __ATOMIC_ACQUIRE))
+	 * (new ones cannot pick it, so the count only falls). Interrupts are
+	 * off here, so none is this hart's. */
+	while (__atomic_load_n(&port->delivering, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	port->sw = NULL;
 }

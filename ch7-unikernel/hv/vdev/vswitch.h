@@ -76,6 +76,8 @@ struct vswitch_port {
 	uint8_t mac[ETH_ALEN];
 	/* Set by vswitch_attach. */
 	struct vswitch *sw;
+	/* vswitch_input calls that picked the port and deliver to it, unlocked */
+	volatile int delivering;
 	int index;
 	char name[8];               /* "uplink", "vm1"... */
 	struct vswitch_queue queue; /* VM ports: frames waiting for receive buffers */
@@ -96,8 +98,7 @@ struct vswitch {
 	uint32_t attached;    /* bit i: ports[i] is on the switch */
 	struct vswitch_port *ports[VSWITCH_PORTS];
 	struct vswitch_mac table[VSWITCH_MACS];
-	unsigned long clock;     /* stamps the table's entries */
-	volatile int delivering; /* vswitch_input calls delivering frames, unlocked */
+	unsigned long clock; /* stamps the table's entries */
 	struct vswitch_port uplink;
 };
 

@@ -131,9 +131,11 @@ static void vm_word(struct vm_config *c, int id, const char *word, const char *e
 		       word + 7);
 }
 
-/* mvm=N: the N-th VM may make management calls (vm/sbi_mgmt.c). */
+/* mvm=N: the N-th VM may make management calls (vm/sbi_mgmt.c). One
+ * management VM: a second mvm= is refused. */
 static void mark_mvm(struct vm_config *cfg, int n)
 {
+	unsigned long marked = 0;
 	for (const char *t = platform.bootargs; t && *t;) {
 		while (*t == ' ')
 			t++;
@@ -147,7 +149,12 @@ static void mark_mvm(struct vm_config *cfg, int n)
 			if (p != end || k < 1 || k > (unsigned long)n) {
 				printf("mvm=%.*s refused: not one of the %d vm= (1..%d)\n",
 				       (int)(end - t - 4), t + 4, n, n);
-			} else {
+			} else if (marked && marked != k) {
+				printf(
+				    "mvm=%.*s refused: vm%lu (%s) is the management VM already\n",
+				    (int)(end - t - 4), t + 4, marked, cfg[marked - 1].name);
+			} else if (!marked) {
+				marked = k;
 				cfg[k - 1].is_mvm = true;
 				printf("mvm: vm%lu (%s) is the management VM\n", k,
 				       cfg[k - 1].name);

@@ -294,6 +294,16 @@ static void release(struct vcpu *v)
 	spin_unlock(&sched_lock);
 }
 
+bool sched_vm_idle(const struct vm *vm)
+{
+	bool idle = true;
+	spin_lock(&sched_lock);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		idle &= vm->vcpus[i].running_on < 0;
+	spin_unlock(&sched_lock);
+	return idle;
+}
+
 /* Ends this hart's slice for a boosted vCPU, but not before the vCPU here
  * has had a quarter of its slice: however many timers a guest sets, the
  * vCPUs it preempts keep that much of the hart. */

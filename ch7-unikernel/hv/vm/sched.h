@@ -25,6 +25,10 @@ void sched_stop_vm(struct vm *vm);
 /* Brings the harts that run a vCPU of vm out of the guest, so that they
  * notice a change of its state. */
 void sched_kick_vm(struct vm *vm);
+/* No hart has one of vm's vCPUs loaded, nor is still putting one away
+ * (decided under the scheduler's lock, which release() holds while it
+ * reads the vCPU): once true for a stopped VM, it may be freed. */
+bool sched_vm_idle(const struct vm *vm);
 void sched_kick_vcpu(struct vcpu *v);
 /* Something for v happened (an interrupt for the guest, a fence request):
  * the hart that runs it looks at it now, or, if it waits in WFI and now

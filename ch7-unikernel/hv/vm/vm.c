@@ -122,16 +122,16 @@ static int copy_in(struct vm *vm, uint64_t gpa, const struct vm_config *cfg, con
 
 /* How much RAM from its load address the image needs: its size, or more if
  * it is a RISC-V Linux Image whose header says so (image_size, which counts
- * the kernel's BSS; Documentation/arch/riscv/boot-image-header.rst). */
-static unsigned long image_footprint(const struct vm_config *cfg)
+ * the kernel's BSS; Documentation/arch/riscv/boot-image-header.rst). The
+ * header is read from the copy in the VM's RAM: a management VM could
+ * change its own bytes between two reads. */
+static unsigned long image_footprint(struct vm *vm, const struct vm_config *cfg)
 {
 	uint8_t h[64];
 	uint64_t image_size;
 	if (cfg->image_size < 64)
 		return cfg->image_size;
-	if (!cfg->source)
-		memcpy(h, cfg->image, sizeof(h));
-	else if (guest_read(cfg->source, (uintptr_t)cfg->image, h, sizeof(h)))
+	if (guest_read(vm, vm->ram_gpa + cfg->load_offset, h, sizeof(h)))
 		return cfg->image_size;
 	if (memcmp(h + 48, "RISCV\0\0\0", 8))
 		return cfg->image_size;
@@ -148,7 +148,7 @@ static int place_initrd(struct vm *vm, const struct vm_config *cfg)
 	if (!cfg->initrd)
 		return 0;
 	uint64_t room = vm->fdt_gpa - vm->ram_gpa; /* RAM below the device tree */
-	uint64_t need = image_footprint(cfg);      /* from the header: not trusted to be sane */
+	uint64_t need = image_footprint(vm, cfg);  /* from the header: not trusted to be sane */
 	if (cfg->initrd_size > room || need > room || cfg->load_offset > room - need ||
 	    ALIGN_DOWN(room - cfg->initrd_size, PAGE_SIZE) < cfg->load_offset + need) {
 		printf("vm %s: %lu MiB of RAM cannot hold a %lu-byte image (%lu bytes in memory) "
@@ -270,10 +270,11 @@ bool vm_destroy(struct vm *vm, const char **why)
 		return false;
 	}
 	/* Stopped: no hart picks its vCPUs again; those that still have one
-	 * loaded put it away at their next exit (vm_stop kicked them). */
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		while (__atomic_load_n(&vm->vcpus[i].running_on, __ATOMIC_ACQUIRE) >= 0)
-			cpu_relax();
+	 * loaded put it away at their next exit (vm_stop kicked them). Idle
+	 * is decided under the scheduler's lock: a hart in release() still
+	 * reads the vCPU and its VM after it clears running_on. */
+	while (!sched_vm_idle(vm))
+		cpu_relax();
 	for (int i = 0; i < vm->nmmio; i++) {
 		const struct vdev_slot *slot = vm->mmio[i].slot;
 		if (slot->model->busy && slot->model->busy(vm, vm->mmio[i].dev, slot)) {
@@ -281,6 +282,13 @@ bool vm_destroy(struct vm *vm, const char **why)
 			return false;
 		}
 	}
+	/* Gone for the prompt and every lookup from here; a prompt command
+	 * that found it before holds the console mux's lock, which
+	 * console_mux_forget waits for. Then nothing holds vm->lock, which
+	 * vm_discard clears. */
+	spin_lock(&vm->lock);
+	__atomic_store_n(&vm->state, VM_GOING_AWAY, __ATOMIC_RELEASE);
+	spin_unlock(&vm->lock);
 	console_mux_forget(vm);
 	vm_discard(vm);
 	return true;

@@ -18,8 +18,9 @@
 #define GUEST_FDT_MAX 0x4000UL /* room for the guest's device tree */
 
 /* VM_CREATED: loaded by the management VM, not started (vm_start); it
- * counts neither as running nor as stopped. */
-enum vm_state { VM_FREE, VM_RUNNING, VM_STOPPED, VM_CREATED };
+ * counts neither as running nor as stopped. VM_GOING_AWAY: vm_destroy is
+ * freeing it; every lookup treats it as gone (vm_present). */
+enum vm_state { VM_FREE, VM_RUNNING, VM_STOPPED, VM_CREATED, VM_GOING_AWAY };
 
 #define VM_LOG_SIZE 4096 /* bytes of its console output kept (VM_CONSOLE) */
 
@@ -68,6 +69,9 @@ struct vm {
 	unsigned long vdev_frames;
 	struct spinlock lock; /* its state, for vm_stop */
 	bool is_mvm;
+	/* Management calls refused to it (vm/sbi_mgmt.c): a VM of its own
+	 * count, zero again for the next VM in the slot. */
+	unsigned long mgmt_denials;
 	/* What it printed, without prefixes: the last VM_LOG_SIZE bytes of
 	 * log_total, byte i at log[i % VM_LOG_SIZE]; under log_lock. */
 	struct spinlock log_lock;
@@ -76,6 +80,13 @@ struct vm {
 };
 
 extern struct vm vms[MAX_VMS];
+
+/* The slot holds a VM that lookups may name: not free, not being freed. */
+static inline bool vm_present(const struct vm *vm)
+{
+	enum vm_state s = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+	return s != VM_FREE && s != VM_GOING_AWAY;
+}
 
 /* Creates and loads a VM and starts it; returns it, or NULL with the
  * reason printed. */
