@@ -1,6 +1,10 @@
 /* The key-value log (see store.h for the layout and why it is crash-safe).
  * Every value read from the disk is checked before it is used: a corrupt
- * slice gives a shorter log or an error, never a wild access. */
+ * slice gives a shorter log or an error, never a wild access. The
+ * invariant that keeps a replay to committed records (store.h): when a
+ * half becomes live, everything after its last record is zero, so that a
+ * compaction retried under the generation of one a power cut interrupted
+ * cannot chain on to that attempt's records. */
 #include "store/store.h"
 
 #include <string.h>
@@ -126,6 +130,20 @@ static uint64_t read_next_record(struct store *s, uint64_t sector)
 	return n;
 }
 
+/* Zeroes sectors [from, half_sectors) of `half` and flushes: nothing left
+ * there can pass for a record of the half's generation. */
+static int zero_rest_of_half(struct store *s, unsigned half, uint64_t from)
+{
+	memset(s->buf, 0, sizeof(s->buf));
+	uint64_t chunk = sizeof(s->buf) / SECTOR;
+	for (uint64_t pos = from; pos < s->half_sectors; pos += chunk) {
+		uint64_t n = s->half_sectors - pos < chunk ? s->half_sectors - pos : chunk;
+		if (blk_write(s->dev, half_start(s, half) + pos, s->buf, n))
+			return -1;
+	}
+	return blk_flush(s->dev);
+}
+
 /* The log ends at s->end. If that sector is not blank, a record was torn
  * there (or the disk corrupted one): the rest of the half is zeroed, so
  * that nothing after the end (pieces of the torn record, records after a
@@ -140,14 +158,7 @@ static int clear_after_end(struct store *s)
 		blank &= !s->buf[i];
 	if (blank || blk_read_only(s->dev))
 		return 0; /* read-only: nothing will be appended */
-	memset(s->buf, 0, sizeof(s->buf));
-	uint64_t chunk = sizeof(s->buf) / SECTOR;
-	for (uint64_t pos = s->end; pos < s->half_sectors; pos += chunk) {
-		uint64_t n = s->half_sectors - pos < chunk ? s->half_sectors - pos : chunk;
-		if (blk_write(s->dev, half_start(s, s->live) + pos, s->buf, n))
-			return -1;
-	}
-	return blk_flush(s->dev);
+	return zero_rest_of_half(s, s->live, s->end);
 }
 
 /* Replays the live half's log into the index. */
@@ -259,8 +270,13 @@ static const uint8_t *load_value(struct store *s, unsigned half, const struct st
 }
 
 /* Copies the live records into the other half with the next generation,
- * in the index's order (so entry i stays entry i), then writes that half's
- * header, which makes it live. */
+ * in the index's order (so entry i stays entry i), zeroes the rest of that
+ * half, then writes its header, which makes it live. The zeroing matters:
+ * an attempt that a power cut interrupted left records of this same
+ * generation there (its header was never written, so the retry after the
+ * reboot uses the same generation again); with fewer records this time,
+ * the old ones after the new end would chain on (right generation, next
+ * sequence numbers, valid CRCs) and recovery would replay them. */
 static int compact(struct store *s)
 {
 	unsigned old = s->live;
@@ -277,8 +293,9 @@ static int compact(struct store *s)
 			goto failed;
 		k->sector = (uint32_t)at;
 	}
-	/* The records on stable storage first, then the header. */
-	if (blk_flush(s->dev) || write_half_header(s, s->live, s->generation))
+	/* The records and the zeroed rest on stable storage first (the
+	 * zeroing's flush covers both), then the header. */
+	if (zero_rest_of_half(s, s->live, s->end) || write_half_header(s, s->live, s->generation))
 		goto failed;
 	return 0;
 

@@ -17,10 +17,21 @@
  *
  * Compaction: when a record does not fit, the live records (the newest
  * of each key, no deletions) are copied into the other half with the
- * next generation, flushed, and only then is that half's header written
- * and flushed. Until the header is whole, the old half (lower generation)
- * stays live; a torn header fails its CRC. So a crash at any point
- * leaves one half whose records are all committed ones.
+ * next generation, the rest of that half is zeroed, all is flushed, and
+ * only then is that half's header written and flushed. Until the header
+ * is whole, the old half (lower generation) stays live; a torn header
+ * fails its CRC. So a crash at any point leaves one half whose records
+ * are all committed ones.
+ *
+ * The invariant: when a half becomes live (its header written), every
+ * sector after its last record is zero, and afterwards only appends
+ * write there (recovery zeroes again after a torn one). Without the
+ * zeroing, a compaction cut short by a power cut leaves records of the
+ * generation it was writing; the retry after the reboot writes the same
+ * generation (no header recorded the failed one), and if it writes fewer
+ * records (a deletion meanwhile), the failed attempt's records after the
+ * new end would continue the log with valid sequence numbers and CRCs,
+ * bringing deleted keys back.
  *
  * The index of keys is in memory (struct store, no allocator): at most
  * STORE_MAX_KEYS keys, keys of 1..STORE_KEY_MAX bytes without NUL, values

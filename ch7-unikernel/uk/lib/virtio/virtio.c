@@ -178,6 +178,11 @@ static void virtio_interrupt(void *arg)
 	struct virtio_dev *d = arg;
 	uint32_t status = virtio_read32(d, VIRTIO_MMIO_INTERRUPT_STATUS);
 	virtio_write32(d, VIRTIO_MMIO_INTERRUPT_ACK, status);
+	/* The status read and the ACK (device input and output) before the
+	 * used rings' reads (memory), here and in the woken thread: RISC-V
+	 * orders device accesses against memory ones only with i and o in a
+	 * fence. */
+	__asm__ volatile("fence io, r" ::: "memory");
 	d->interrupts++;
 	if (d->on_interrupt)
 		d->on_interrupt(d, d->arg);

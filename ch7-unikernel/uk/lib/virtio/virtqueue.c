@@ -1,7 +1,10 @@
 /* The split virtqueue (see virtqueue.h). The orderings that §2.7.13 asks
  * for: a chain's descriptors and ring entry before avail->idx (fence w,w),
- * avail->idx before the notification, a device register (fence w,o), and
- * used->idx before the used entry it covers (fence r,r). */
+ * avail->idx before the read of used->flags (fence rw,rw) and before the
+ * notification, a device register (fence w,o), and used->idx before the
+ * used entry it covers (fence r,r). On RISC-V a fence's r and w are
+ * memory accesses only; device (MMIO) accesses are i and o and need their
+ * own letters. */
 #include "virtio/virtqueue.h"
 
 #include <stddef.h>
@@ -36,10 +39,17 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, v
 
 void virtqueue_kick(struct virtqueue *vq)
 {
-	__asm__ volatile("fence rw, rw" ::
-	                     : "memory"); /* avail->idx before the flag and the write */
-	if (!(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY))
+	/* avail->idx before the read of the flag (virtio 1.2 §2.7.13.4.1:
+	 * else a notification may be missed). */
+	__asm__ volatile("fence rw, rw" ::: "memory");
+	if (!(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY)) {
+		/* avail->idx visible before the QueueNotify store (§2.7.13.4):
+		 * that store is a device output, which "fence rw, rw" leaves
+		 * unordered (RISC-V FENCE: i, o are device input and output;
+		 * r, w memory only). */
+		__asm__ volatile("fence w, o" ::: "memory");
 		virtio_write32(vq->dev, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+	}
 }
 
 bool virtqueue_has_used(const struct virtqueue *vq)
