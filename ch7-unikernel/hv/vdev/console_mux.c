@@ -246,6 +246,7 @@ void console_mux_start(bool have_plic)
 		printf("console: no PLIC, so no input for the VMs\n");
 		return;
 	}
+	vm_set_destroy_hook(console_mux_forget);
 	/* Before the interrupt can come: no lock needed yet. */
 	focus_on(next_running(NULL));
 	plic_route(platform.uart.irq, 1, this_hart()->index, uart_rx_interrupt, NULL);

@@ -280,14 +280,29 @@ static const char *slice_conflict(const struct vm *vm, const struct vblk *b, int
 	return NULL;
 }
 
-const char *vblk_slice_conflict(uint64_t start, uint64_t sectors, bool read_only, int *other)
+/* A run-time VM's disk= against the slices of the VMs that exist, before
+ * it is created (vblk_init checks it again, with the rest). */
+static bool vblk_conflicts(const struct vm_config *cfg, char *why, size_t len)
 {
 	static struct vblk probe; /* one caller at a time: the management lock */
-	probe.start = start;
-	probe.sectors = sectors;
+	uint64_t start, size;
+	char part[GPT_NAME_MAX + 1];
+	bool read_only;
+	if (!cfg->disk[0] ||
+	    vblk_parse_slice(cfg->disk, &start, &size, part, sizeof(part), &read_only) || part[0])
+		return false; /* none, or vblk_init says what is wrong with it */
+	probe.start = start / SECTOR;
+	probe.sectors = size / SECTOR;
 	probe.read_only = read_only || hblk_read_only();
 	probe.by_part = false;
-	return slice_conflict(NULL, &probe, other);
+	int other = 0;
+	const char *conflict = slice_conflict(NULL, &probe, &other);
+	if (conflict) {
+		char what[80];
+		snprintf(what, sizeof(what), conflict, other);
+		snprintf(why, len, "disk: %s", what);
+	}
+	return conflict != NULL;
 }
 
 /* The slice of `spec` on the host disk, in sectors. 0, or -1 with the
@@ -416,5 +431,6 @@ const struct vdev_model vblk_model = {
     .init = vblk_init,
     .release = vblk_release,
     .busy = vblk_busy,
+    .conflicts = vblk_conflicts,
     .mmio = {.read = virtio_mmio_read, .write = virtio_mmio_write},
 };

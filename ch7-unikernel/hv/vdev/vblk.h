@@ -73,10 +73,4 @@ extern const struct vdev_model vblk_model;
 int vblk_parse_slice(const char *spec, uint64_t *start, uint64_t *size, char *part,
                      unsigned part_size, bool *read_only);
 
-/* Whether the slice START+SECTORS (sectors of the host disk) may sit
- * beside the other VMs' by the rules above: NULL, or why not, a format
- * with %d for the VM in *other. For the management calls, which check a
- * description before they create its VM. */
-const char *vblk_slice_conflict(uint64_t start, uint64_t sectors, bool read_only, int *other);
-
 #endif

@@ -21,10 +21,10 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/pagetable.h"
-#include "vdev/vblk.h"
 #include "vm/guest_mem.h"
 #include "vm/mgmt_desc.h"
 #include "vm/sbi.h"
+#include "vm/vdev.h"
 #include "vm/vm.h"
 
 static struct spinlock mgmt_lock = SPINLOCK_INIT("mgmt");
@@ -206,20 +206,18 @@ static struct sbiret vm_create_call(struct vm *caller, uint64_t gpa, uint64_t si
 	struct mgmt_refusal r;
 	if (mgmt_desc_check(&desc, &lim, &r))
 		REFUSE(r.error, "VM_CREATE", "%s: %s", r.field, r.why);
-	if (desc.flags & HVMGMT_DISK) {
-		int other = 0;
-		const char *conflict = vblk_slice_conflict(
-		    desc.disk_start, desc.disk_sectors, (desc.flags & HVMGMT_DISK_RO) != 0, &other);
-		if (conflict) {
-			char why[96];
-			snprintf(why, sizeof(why), conflict, other);
-			REFUSE(SBI_ERR_INVALID_PARAM, "VM_CREATE", "disk: %s", why);
-		}
-	}
 	struct vm_config *c = free_config();
 	if (!c)
 		REFUSE(SBI_ERR_FAILED, "VM_CREATE", "no free VM slot (%d at most)", MAX_VMS);
 	fill_config(c, caller);
+	/* Its devices against those of the VMs that exist (a disk slice over
+	 * another VM's); c stays free until a VM points to it. */
+	for (unsigned i = 0; i < guest_machine_size; i++) {
+		char why[112];
+		const struct vdev_model *model = guest_machine[i].model;
+		if (model->conflicts && model->conflicts(c, why, sizeof(why)))
+			REFUSE(SBI_ERR_INVALID_PARAM, "VM_CREATE", "%s", why);
+	}
 	/* With the figure after each destroy: what a VM holds comes back. */
 	unsigned long free_before = frame_stats().free;
 	struct vm *vm = vm_create_loaded(c);

@@ -22,6 +22,7 @@
 #include "vm/mmio.h"
 
 struct vm;
+struct vm_config;
 struct vdev_slot;
 
 struct vdev_model {
@@ -41,6 +42,10 @@ struct vdev_model {
 	/* Whether requests of the device are still out on the host's (their
 	 * completions would find its state gone); NULL: never. */
 	bool (*busy)(struct vm *vm, void *state, const struct vdev_slot *slot);
+	/* Before a VM is created at run time: whether its configuration's
+	 * device would clash with those of the VMs that exist (a disk slice
+	 * over another's, say); then why, in why[len]. NULL: never. */
+	bool (*conflicts)(const struct vm_config *cfg, char *why, size_t len);
 	struct mmio_ops mmio;
 	/* Writes its node's properties besides compatible, reg and
 	 * interrupts; NULL when it has none. Returns 0 or a libfdt error. */

@@ -13,7 +13,6 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
-#include "vdev/console_mux.h"
 #include "vm/guest_mem.h"
 #include "vm/sched.h"
 #include "vm/vdev.h"
@@ -23,6 +22,8 @@
 #define VDEV_STATE_ALIGN 16
 
 struct vm vms[MAX_VMS];
+/* What a layer above vm/ must let go of before a VM is freed. */
+static void (*destroy_hook)(struct vm *vm);
 static struct spinlock vms_lock = SPINLOCK_INIT("vms");
 
 _Static_assert(VM_FREE == 0, "a slot of zeroes is free");
@@ -284,14 +285,20 @@ bool vm_destroy(struct vm *vm, const char **why)
 	}
 	/* Gone for the prompt and every lookup from here; a prompt command
 	 * that found it before holds the console mux's lock, which
-	 * console_mux_forget waits for. Then nothing holds vm->lock, which
-	 * vm_discard clears. */
+	 * the destroy hook (console_mux_forget) waits for. Then nothing holds
+	 * vm->lock, which vm_discard clears. */
 	spin_lock(&vm->lock);
 	__atomic_store_n(&vm->state, VM_GOING_AWAY, __ATOMIC_RELEASE);
 	spin_unlock(&vm->lock);
-	console_mux_forget(vm);
+	if (destroy_hook)
+		destroy_hook(vm);
 	vm_discard(vm);
 	return true;
+}
+
+void vm_set_destroy_hook(void (*hook)(struct vm *vm))
+{
+	destroy_hook = hook;
 }
 
 uint32_t vm_log_read(struct vm *vm, uint64_t from, char *buf, uint32_t len, uint64_t *first)

@@ -98,6 +98,10 @@ bool vm_start(struct vm *vm);
 /* Gives back everything a stopped or created VM holds, and its slot,
  * once no hart runs its vCPUs. False, with the reason in *why, when it cannot be now. */
 bool vm_destroy(struct vm *vm, const char **why);
+/* Called by vm_destroy once the VM is VM_GOING_AWAY, before it is freed:
+ * what a layer above vm/ holds of it (the console's focus, vdev/) is let
+ * go there. One hook, set at boot. */
+void vm_set_destroy_hook(void (*hook)(struct vm *vm));
 /* Copies up to `len` bytes of the VM's console log from byte `from` of its
  * output (or the oldest byte kept); returns how many, *first where they
  * start. */
